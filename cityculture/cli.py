@@ -1,0 +1,142 @@
+"""The ``cityculture`` command: a thin layer over the library.
+
+Each subcommand maps to one stage of the data flow (ingest -> validate -> store -> assess ->
+publish) or to the model itself (``ontology``). Every listing command has ``--format json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cityculture import __version__
+from cityculture.model import elements, load_indicators, load_model, load_ontology
+from cityculture.queries import load_query, query_names, run_query
+from cityculture.rdf_formats import FORMATS, serialize
+from cityculture.reasoning import ReasonerUnavailable, check_consistency
+from cityculture.tables import render_table
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cityculture")
+def main() -> None:
+    """Knowledge graph and ontology toolkit for the soft power of city culture.
+
+    \b
+    The model:      cityculture ontology elements | check | export
+    Queries:        cityculture queries
+    Example run:    cityculture example
+    """
+
+
+@main.group()
+def ontology() -> None:
+    """Inspect, check and export the ontology and the indicator scheme."""
+
+
+@ontology.command("elements")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def ontology_elements(fmt: str) -> None:
+    """List the five elements of the soft power of city culture with their roles (CQ1)."""
+    items = elements()
+    if fmt == "json":
+        click.echo(json.dumps([e.__dict__ for e in items], ensure_ascii=False, indent=2))
+        return
+    rows = [
+        [e.notation, e.label, e.label_zh, e.role or "(none named in the paper)", e.section,
+         e.indicator_count]
+        for e in items
+    ]
+    click.echo(render_table(["code", "element", "中文", "role", "section", "indicators"], rows))
+
+
+@ontology.command("check")
+@click.argument("extra", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def ontology_check(extra: tuple[Path, ...], fmt: str) -> None:
+    """Check consistency with HermiT (exit 0 consistent, 1 inconsistent).
+
+    EXTRA Turtle files (individuals, data) are checked together with the ontology and the
+    indicator scheme; when they make it inconsistent, the offending individuals and their
+    assertions are named.
+    """
+    from rdflib import Graph
+
+    graphs = []
+    for path in extra:
+        graph = Graph()
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # any parser error: report it in one line
+            raise click.ClickException(f"{path}: not readable as Turtle: {exc}") from exc
+        graphs.append(graph)
+    try:
+        report = check_consistency(graphs)
+    except ReasonerUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "json":
+        click.echo(json.dumps(report.__dict__ | {"ok": report.ok}, indent=2))
+    else:
+        status = "consistent" if report.consistent else "INCONSISTENT"
+        click.echo(f"HermiT: {status}")
+        for iri in report.unsatisfiable_classes:
+            click.echo(f"  unsatisfiable class: {iri}")
+        if report.offending:
+            click.echo("  offending axioms:")
+            for axiom in report.offending:
+                click.echo(f"    {axiom}")
+        elif not report.consistent:
+            click.echo("  (no single individual explains it: the inconsistency needs several)")
+    sys.exit(0 if report.ok else 1)
+
+
+@ontology.command("export")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="turtle")
+@click.option(
+    "--what", type=click.Choice(["ontology", "indicators", "all"]), default="ontology",
+    help="The ontology, the indicator scheme, or both in one graph.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+def ontology_export(fmt: str, what: str, output: Path | None) -> None:
+    """Export the ontology and/or the indicator scheme as Turtle, N-Triples, RDF/XML or JSON-LD."""
+    loaders = {"ontology": load_ontology, "indicators": load_indicators, "all": load_model}
+    text = serialize(loaders[what](), fmt)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output} ({fmt})", err=True)
+
+
+@main.command("queries")
+def list_queries() -> None:
+    """List the bundled SPARQL queries with the question each answers."""
+    rows = [[name, load_query(name).title] for name in query_names()]
+    click.echo(render_table(["name", "question"], rows))
+
+
+@main.command("example")
+def example() -> None:
+    """Run the main job on the bundled example: the model summary and a consistency check."""
+    model = load_model()
+    click.echo("Elements of the soft power of city culture (CQ1):")
+    ontology_elements.callback(fmt="table")  # type: ignore[misc]
+    click.echo("")
+    click.echo("Hard and soft power (CQ2):")
+    rows = run_query("cq02-hard-and-soft-power", model)
+    click.echo(render_table(
+        ["category", "kind", "characteristics", "city-level"],
+        [[r["categoryLabel"], r["kindLabel"], r["characteristics"], r.get("cityLevel")]
+         for r in rows],
+    ))
+    click.echo("")
+    try:
+        report = check_consistency(explain=False)
+    except ReasonerUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"HermiT: {'consistent' if report.ok else 'INCONSISTENT'}")
+    sys.exit(0 if report.ok else 1)

@@ -1,0 +1,45 @@
+"""Namespaces of the cityculture vocabularies and of the vocabularies they reuse."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, NamespaceManager
+
+CSP = Namespace("https://w3id.org/cityculture/ontology/")
+"""Terms of the ontology (classes, properties, elements, roles)."""
+IND = Namespace("https://w3id.org/cityculture/indicator/")
+"""Indicators of the indicator scheme."""
+UNIT = Namespace("https://w3id.org/cityculture/unit/")
+"""Units the toolkit defines where QUDT has none."""
+QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
+QB = Namespace("http://purl.org/linked-data/cube#")
+SCHEMA = Namespace("https://schema.org/")
+WD = Namespace("http://www.wikidata.org/entity/")
+VANN = Namespace("http://purl.org/vocab/vann/")
+
+ONTOLOGY_IRI = "https://w3id.org/cityculture/ontology"
+SCHEME_IRI = "https://w3id.org/cityculture/indicators"
+
+PREFIXES: dict[str, Namespace] = {
+    "csp": CSP,
+    "ind": IND,
+    "ccunit": UNIT,
+    "unit": QUDT_UNIT,
+    "qb": QB,
+    "schema": SCHEMA,
+    "wd": WD,
+    "vann": VANN,
+    "skos": SKOS,
+    "prov": PROV,
+    "dcterms": DCTERMS,
+    "owl": OWL,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+}
+
+
+def bind_prefixes(manager: NamespaceManager) -> None:
+    """Bind the project's preferred prefixes on a graph's namespace manager."""
+    for prefix, namespace in PREFIXES.items():
+        manager.bind(prefix, namespace, override=True, replace=True)

@@ -1,0 +1,30 @@
+"""RDF serialisation formats the toolkit writes, with one name per format."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from cityculture.namespaces import PREFIXES
+
+# name -> (rdflib format, file suffix, media type)
+FORMATS: dict[str, tuple[str, str, str]] = {
+    "turtle": ("turtle", ".ttl", "text/turtle"),
+    "nt": ("nt", ".nt", "application/n-triples"),
+    "xml": ("xml", ".rdf", "application/rdf+xml"),
+    "json-ld": ("json-ld", ".jsonld", "application/ld+json"),
+}
+
+
+def local_jsonld_context() -> dict[str, str]:
+    """Return the JSON-LD context of the project's prefixes (embedded, never fetched)."""
+    return {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+
+
+def serialize(graph: Graph, fmt: str) -> str:
+    """Serialise a graph in one of :data:`FORMATS`; JSON-LD gets an embedded local context."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    rdflib_format = FORMATS[fmt][0]
+    if fmt == "json-ld":
+        return graph.serialize(format=rdflib_format, context=local_jsonld_context(), indent=2)
+    return graph.serialize(format=rdflib_format)
