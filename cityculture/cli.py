@@ -23,7 +23,7 @@ from cityculture.tables import render_table
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cityculture")
 def main() -> None:
-    """Knowledge graph and ontology toolkit for the soft power of city culture.
+    r"""Knowledge graph and ontology toolkit for the soft power of city culture.
 
     \b
     The model:      cityculture ontology elements | check | export

@@ -27,7 +27,9 @@ def resource_dir(kind: str) -> Path:
     checkout = _PACKAGE_DIR.parent / kind
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(f"bundled folder {kind!r} not found (looked in {installed} and {checkout})")
+    raise FileNotFoundError(
+        f"bundled folder {kind!r} not found (looked in {installed} and {checkout})"
+    )
 
 
 def resource_path(kind: str, name: str) -> Path:
