@@ -13,11 +13,17 @@ from pathlib import Path
 import click
 
 from cityculture import __version__
+from cityculture.ingest.reader import INPUT_ERRORS, read_submission
+from cityculture.ingest.submission import Submission
+from cityculture.ingest.template import write_templates
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.queries import load_query, query_names, run_query
 from cityculture.rdf_formats import FORMATS, serialize
 from cityculture.reasoning import ReasonerUnavailable, check_consistency
+from cityculture.store.embedded import EmbeddedStore
 from cityculture.tables import render_table
+from cityculture.validate.engine import validate_submissions
+from cityculture.validate.findings import ValidationReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +33,9 @@ def main() -> None:
 
     \b
     The model:      cityculture ontology elements | check | export
+    Ingest:         cityculture template OUTDIR
+    Validate:       cityculture validate FILE... [--format table|json|turtle]
+    Store:          cityculture load FILE... --store PATH
     Queries:        cityculture queries
     Example run:    cityculture example
     """
@@ -140,3 +149,94 @@ def example() -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"HermiT: {'consistent' if report.ok else 'INCONSISTENT'}")
     sys.exit(0 if report.ok else 1)
+
+
+def _read_all(files: tuple[Path, ...], body: str) -> list[Submission]:
+    """Read every file; an unusable one ends the command with exit code 2 and one line."""
+    submissions = []
+    for path in files:
+        try:
+            submissions.append(read_submission(path, body=body))
+        except INPUT_ERRORS as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    return submissions
+
+
+def _emit(report: ValidationReport, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "turtle":
+        click.echo(report.to_graph().serialize(format="turtle"))
+    else:
+        click.echo(report.to_table())
+
+
+_FILES = click.argument("files", nargs=-1, required=True,
+                        type=click.Path(dir_okay=False, path_type=Path))
+_BODY = click.option("--body", default="unspecified submitting body", show_default=True,
+                     help="The submitting body (recorded as prov:wasAttributedTo).")
+_STORE = click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path),
+                      default=None, help="Embedded store directory holding accepted data.")
+
+
+@main.command("validate")
+@_FILES
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "turtle"]), default="table")
+@click.option("--shapes", "extra_shapes", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra SHACL shapes (Turtle), added to the bundled ones.")
+@click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast",
+              help="fast: shapes compiled to whole-graph SPARQL on Oxigraph; "
+                   "pyshacl: the reference engine (slow on large files).")
+@_BODY
+@_STORE
+def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], engine: str,
+             body: str, store_path: Path | None) -> None:
+    """Validate submitted files (CSV, XLSX, Turtle, N-Triples, JSON-LD).
+
+    Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable.
+    """
+    submissions = _read_all(files, body)
+    accepted = list(EmbeddedStore(store_path).accepted_triples()) if store_path else []
+    report = validate_submissions(submissions, accepted=accepted, extra_shapes=extra_shapes,
+                                  engine=engine)
+    _emit(report, fmt)
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command("load")
+@_FILES
+@_STORE
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "turtle"]), default="table")
+@_BODY
+def load(files: tuple[Path, ...], store_path: Path | None, fmt: str, body: str) -> None:
+    """Validate files and add them to the store, each as one named graph; refuse what fails.
+
+    Nothing is stored unless every file conforms: the store stays exactly as it was.
+    """
+    if store_path is None:
+        raise click.UsageError("--store PATH is required")
+    submissions = _read_all(files, body)
+    store = EmbeddedStore(store_path)
+    accepted = [t for t in store.accepted_triples()
+                if not any(t.subject.value.startswith(s.iri) for s in submissions)]
+    report = validate_submissions(submissions, accepted=accepted)
+    if not report.conforms:
+        _emit(report, fmt)
+        click.echo("refused: nothing was stored", err=True)
+        sys.exit(1)
+    for submission in submissions:
+        store.replace_graph(submission.graph_name, submission.quads())
+        click.echo(f"stored {submission.path.name} as <{submission.iri}> "
+                   f"({len(submission.triples)} triples)")
+    if report.findings:
+        _emit(report, fmt)
+
+
+@main.command("template")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+def template(outdir: Path) -> None:
+    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR."""
+    for path in write_templates(outdir):
+        click.echo(f"wrote {path}")

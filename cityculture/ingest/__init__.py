@@ -1,0 +1,1 @@
+"""Ingest: turn submitted files into RDF."""

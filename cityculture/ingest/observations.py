@@ -1,0 +1,222 @@
+"""Tabular rows -> RDF Data Cube observations, each remembering its file, sheet, row and column.
+
+One row becomes one ``csp:Observation`` with the dimensions city, indicator and year, the
+measure value and the attribute unit. Cells that do not parse (a value of ``12,5``, a year of
+``20x3``) are kept as plain strings so that validation reports them with their row and column
+instead of the row silently disappearing. Extra columns are kept as literals of a property
+minted per column. Cities are keyed by Wikidata QID.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from cityculture.ingest.submission import Submission, file_digest, submission_iri
+from cityculture.ingest.tabular import REQUIRED_COLUMNS, Table
+from cityculture.ingest.vocabulary import Vocabulary, vocabulary
+from cityculture.namespaces import CSP, QB, WD
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+OWL_SAMEAS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
+XSD_INTEGER = ox.NamedNode(XSD + "integer")
+XSD_DATE = ox.NamedNode(XSD + "date")
+DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+DCT_ISSUED = ox.NamedNode("http://purl.org/dc/terms/issued")
+DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+PROV = "http://www.w3.org/ns/prov#"
+PROV_DERIVED = ox.NamedNode(PROV + "wasDerivedFrom")
+PROV_ATTRIBUTED = ox.NamedNode(PROV + "wasAttributedTo")
+PROV_AGENT = ox.NamedNode(PROV + "Agent")
+
+CITY_BASE = "https://w3id.org/cityculture/city/"
+NATION_BASE = "https://w3id.org/cityculture/nation/"
+AGENT_BASE = "https://w3id.org/cityculture/agent/"
+
+
+def _n(namespace: object, local: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{namespace}{local}")
+
+
+P_CITY = _n(CSP, "city")
+P_INDICATOR = _n(CSP, "indicator")
+P_YEAR = _n(CSP, "refYear")
+P_VALUE = _n(CSP, "value")
+P_UNIT = _n(CSP, "unitMeasure")
+P_ROW = _n(CSP, "sourceRow")
+P_SHEET = _n(CSP, "sourceSheet")
+
+# column -> the property its cell becomes on the observation (or on the city)
+COLUMN_PROPERTIES: dict[str, ox.NamedNode] = {
+    "city_qid": P_CITY,
+    "city_name": RDFS_LABEL,
+    "country": _n(CSP, "countryCode"),
+    "indicator": P_INDICATOR,
+    "year": P_YEAR,
+    "value": P_VALUE,
+    "unit": P_UNIT,
+    "source": DCT_SOURCE,
+}
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_YEAR = re.compile(r"^[+-]?\d{1,6}$")
+
+
+def parse_number(text: str) -> ox.Literal:
+    """Return an ``xsd:decimal`` literal for a plain decimal number, else the text as a string.
+
+    >>> parse_number("12.50").value, parse_number("12,5").datatype.value.endswith("string")
+    ('12.50', True)
+    """
+    if _NUMBER.match(text):
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return ox.Literal(text)
+        if number.is_finite():
+            return ox.Literal(_decimal_lexical(number, text), datatype=XSD_DECIMAL)
+    return ox.Literal(text)
+
+
+def _decimal_lexical(number: Decimal, text: str) -> str:
+    if "e" not in text.lower():
+        return text.lstrip("+")
+    return format(number, "f")
+
+
+def parse_year(text: str) -> ox.Literal:
+    """Return an ``xsd:integer`` literal for a whole number, else the text as a string."""
+    if _YEAR.match(text):
+        return ox.Literal(str(int(text)), datatype=XSD_INTEGER)
+    return ox.Literal(text)
+
+
+def slug(text: str) -> str:
+    """Return a safe IRI segment for a name (NFC-normalised, percent-encoded)."""
+    return quote(unicodedata.normalize("NFC", text.strip()), safe="")
+
+
+def city_iri(qid: str) -> ox.NamedNode:
+    """Return the IRI of a city keyed by its Wikidata QID (or by the raw text if malformed)."""
+    return ox.NamedNode(CITY_BASE + slug(qid.upper() if qid.strip()[:1] in "qQ" else qid))
+
+
+def submission_from_tables(
+    tables: list[Table],
+    *,
+    body: str = "unspecified submitting body",
+    submitted: date | None = None,
+    vocab: Vocabulary | None = None,
+) -> Submission:
+    """Turn the tables read from one file into a :class:`Submission` of observations."""
+    path = tables[0].path
+    digest = file_digest(path)
+    iri = submission_iri(digest)
+    vocab = vocab or vocabulary()
+    submitted = submitted or date.today()
+    sub = ox.NamedNode(iri)
+    triples: list[ox.Triple] = []
+    add = triples.append
+
+    agent = ox.NamedNode(AGENT_BASE + slug(body))
+    add(ox.Triple(sub, RDF_TYPE, _n(CSP, "Submission")))
+    add(ox.Triple(sub, RDF_TYPE, _n(QB, "DataSet")))
+    add(ox.Triple(sub, _n(QB, "structure"), _n(CSP, "cityIndicatorStructure")))
+    add(ox.Triple(sub, DCT_TITLE, ox.Literal(path.name)))
+    add(ox.Triple(sub, _n(CSP, "sourceFile"), ox.Literal(path.name)))
+    add(ox.Triple(sub, _n(CSP, "sha256"), ox.Literal(digest)))
+    add(ox.Triple(sub, DCT_ISSUED, ox.Literal(submitted.isoformat(), datatype=XSD_DATE)))
+    add(ox.Triple(sub, PROV_ATTRIBUTED, agent))
+    add(ox.Triple(agent, RDF_TYPE, PROV_AGENT))
+    add(ox.Triple(agent, RDFS_LABEL, ox.Literal(body)))
+
+    cities: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
+    for table in tables:
+        extra = [c for c in table.columns if c not in REQUIRED_COLUMNS]
+        extra_props = {c: ox.NamedNode(f"{iri}/column/{slug(c)}") for c in extra}
+        _describe_columns(triples, sub, table, extra_props)
+        sheet_part = f"{slug(table.sheet)}/" if table.sheet else ""
+        sheet_literal = ox.Literal(table.sheet) if table.sheet else None
+        for row in table.rows:
+            v = row.values
+            obs = ox.NamedNode(f"{iri}/obs/{sheet_part}{row.row:07d}")
+            add(ox.Triple(obs, RDF_TYPE, _n(CSP, "Observation")))
+            add(ox.Triple(obs, RDF_TYPE, _n(QB, "Observation")))
+            add(ox.Triple(obs, _n(QB, "dataSet"), sub))
+            add(ox.Triple(obs, P_ROW, ox.Literal(str(row.row), datatype=XSD_INTEGER)))
+            if sheet_literal is not None:
+                add(ox.Triple(obs, P_SHEET, sheet_literal))
+            qid = v.get("city_qid", "")
+            if qid:
+                city = city_iri(qid)
+                add(ox.Triple(obs, P_CITY, city))
+                entry = cities.setdefault(city.value, (city, {"qid": set(), "name": set(),
+                                                              "country": set()}))
+                entry[1]["qid"].add(qid.strip())
+                if v.get("city_name"):
+                    entry[1]["name"].add(unicodedata.normalize("NFC", v["city_name"]))
+                if v.get("country"):
+                    entry[1]["country"].add(v["country"])
+            if v.get("indicator"):
+                add(ox.Triple(obs, P_INDICATOR, ox.NamedNode(vocab.indicator_iri(v["indicator"]))))
+            if v.get("year"):
+                add(ox.Triple(obs, P_YEAR, parse_year(v["year"])))
+            if v.get("value"):
+                add(ox.Triple(obs, P_VALUE, parse_number(v["value"])))
+            if v.get("unit"):
+                add(ox.Triple(obs, P_UNIT, ox.NamedNode(vocab.unit_iri(v["unit"]))))
+            if v.get("source"):
+                add(ox.Triple(obs, DCT_SOURCE, ox.Literal(v["source"])))
+            for column, prop in extra_props.items():
+                if v.get(column):
+                    add(ox.Triple(obs, prop, ox.Literal(v[column])))
+
+    for city, facts in cities.values():
+        _describe_city(triples, city, facts)
+    return Submission(iri=iri, path=path, kind="tabular", triples=triples)
+
+
+def _describe_columns(
+    triples: list[ox.Triple], sub: ox.NamedNode, table: Table,
+    extra_props: dict[str, ox.NamedNode],
+) -> None:
+    """Record which column each property came from, so findings can name the column."""
+    properties = COLUMN_PROPERTIES | extra_props
+    for column, original in zip(table.columns, table.original_columns, strict=True):
+        prop = properties.get(column)
+        if prop is None:
+            continue
+        mapping = ox.NamedNode(f"{sub.value}/mapping/{slug(table.sheet or '')}/{slug(column)}")
+        triples.append(ox.Triple(sub, _n(CSP, "columnMapping"), mapping))
+        triples.append(ox.Triple(mapping, RDF_TYPE, _n(CSP, "ColumnMapping")))
+        triples.append(ox.Triple(mapping, _n(CSP, "mapsProperty"), prop))
+        triples.append(ox.Triple(mapping, _n(CSP, "columnName"), ox.Literal(original.strip())))
+        triples.append(ox.Triple(mapping, _n(CSP, "columnLetter"),
+                                 ox.Literal(table.column_letter(column))))
+        if table.sheet:
+            triples.append(ox.Triple(mapping, P_SHEET, ox.Literal(table.sheet)))
+
+
+def _describe_city(
+    triples: list[ox.Triple], city: ox.NamedNode, facts: dict[str, set[str]]
+) -> None:
+    triples.append(ox.Triple(city, RDF_TYPE, _n(CSP, "City")))
+    for qid in sorted(facts["qid"]):
+        triples.append(ox.Triple(city, _n(CSP, "qid"), ox.Literal(qid)))
+        if re.fullmatch(r"Q[1-9][0-9]*", qid):
+            triples.append(ox.Triple(city, OWL_SAMEAS, ox.NamedNode(f"{WD}{qid}")))
+    for name in sorted(facts["name"]):
+        triples.append(ox.Triple(city, RDFS_LABEL, ox.Literal(name)))
+    for country in sorted(facts["country"]):
+        triples.append(ox.Triple(city, _n(CSP, "countryCode"), ox.Literal(country)))
+        if re.fullmatch(r"[A-Z]{2}", country):
+            triples.append(ox.Triple(city, _n(CSP, "locatedInNation"),
+                                     ox.NamedNode(NATION_BASE + country)))

@@ -1,0 +1,97 @@
+"""Read any submitted file into a :class:`Submission`: tabular (CSV, XLSX) or RDF.
+
+The one entry point of the ingest stage. Files that cannot be read at all raise one of
+:data:`INPUT_ERRORS`, whose message is one line naming the file, row/line and column.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from cityculture.ingest.observations import (
+    AGENT_BASE,
+    DCT_ISSUED,
+    DCT_TITLE,
+    PROV_AGENT,
+    PROV_ATTRIBUTED,
+    RDF_TYPE,
+    RDFS_LABEL,
+    XSD_DATE,
+    slug,
+    submission_from_tables,
+)
+from cityculture.ingest.rdf_input import RDF_SUFFIXES, UnsafeOrInvalidRDF, parse_rdf
+from cityculture.ingest.submission import Submission, file_digest, submission_iri
+from cityculture.ingest.tabular import UnusableInput, read_table
+from cityculture.namespaces import CSP, QB
+
+INPUT_ERRORS = (UnusableInput, UnsafeOrInvalidRDF)
+"""Exceptions for files that cannot be read as a submission at all (CLI exit code 2)."""
+
+TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib term to the equivalent pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r}")
+
+
+def submission_from_graph(
+    path: Path, graph: Graph, *, body: str, submitted: date
+) -> Submission:
+    """Wrap an RDF submission's triples, adding the submission's own description."""
+    digest = file_digest(path)
+    iri = submission_iri(digest)
+    sub = ox.NamedNode(iri)
+    agent = ox.NamedNode(AGENT_BASE + slug(body))
+    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+               for s, p, o in graph]
+    triples += [
+        ox.Triple(sub, RDF_TYPE, ox.NamedNode(f"{CSP}Submission")),
+        ox.Triple(sub, RDF_TYPE, ox.NamedNode(f"{QB}DataSet")),
+        ox.Triple(sub, ox.NamedNode(f"{QB}structure"),
+                  ox.NamedNode(f"{CSP}cityIndicatorStructure")),
+        ox.Triple(sub, DCT_TITLE, ox.Literal(path.name)),
+        ox.Triple(sub, ox.NamedNode(f"{CSP}sourceFile"), ox.Literal(path.name)),
+        ox.Triple(sub, ox.NamedNode(f"{CSP}sha256"), ox.Literal(digest)),
+        ox.Triple(sub, DCT_ISSUED, ox.Literal(submitted.isoformat(), datatype=XSD_DATE)),
+        ox.Triple(sub, PROV_ATTRIBUTED, agent),
+        ox.Triple(agent, RDF_TYPE, PROV_AGENT),
+        ox.Triple(agent, RDFS_LABEL, ox.Literal(body)),
+    ]
+    return Submission(iri=iri, path=path, kind="rdf", triples=triples)
+
+
+def read_submission(
+    path: Path,
+    *,
+    body: str = "unspecified submitting body",
+    submitted: date | None = None,
+) -> Submission:
+    """Read one submitted file (CSV, TSV, XLSX, Turtle, N-Triples, JSON-LD, RDF/XML)."""
+    submitted = submitted or date.today()
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise UnusableInput(path, "no such file")
+    if suffix in RDF_SUFFIXES:
+        return submission_from_graph(path, parse_rdf(path), body=body, submitted=submitted)
+    if suffix in TABULAR_SUFFIXES:
+        return submission_from_tables(read_table(path), body=body, submitted=submitted)
+    raise UnusableInput(
+        path, f"unknown format {suffix or '(no suffix)'!r}: expected one of "
+        f"{', '.join(TABULAR_SUFFIXES + tuple(RDF_SUFFIXES))}")

@@ -1,0 +1,63 @@
+"""Look-ups from what a submission writes (notations, unit names) to the scheme's IRIs.
+
+The tables are read from the indicator scheme, so a new indicator or unit alias is a triple,
+not code. Unknown names are minted into the project's namespaces so that validation can
+report them with their value instead of losing the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import quote
+
+from rdflib import RDF, URIRef
+from rdflib.namespace import SKOS
+
+from cityculture.model import model_graph
+from cityculture.namespaces import CSP, IND, PREFIXES, UNIT
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Notation -> indicator IRI and unit name -> unit IRI, all keys upper-cased."""
+
+    indicators: dict[str, str]
+    units: dict[str, str]
+
+    def indicator_iri(self, notation: str) -> str:
+        """Return the IRI of an indicator by notation, or a minted IRI for an unknown one."""
+        key = notation.strip().upper()
+        return self.indicators.get(key) or str(IND) + quote(notation.strip(), safe="")
+
+    def unit_iri(self, name: str) -> str:
+        """Return the IRI of a unit by notation, alias, prefixed name or IRI; mint if unknown."""
+        text = name.strip()
+        found = self.units.get(text.upper())
+        if found:
+            return found
+        if ":" in text:
+            prefix, _, local = text.partition(":")
+            if prefix in PREFIXES and not local.startswith("//"):
+                return str(PREFIXES[prefix]) + local
+            if text.startswith(("http://", "https://")):
+                return text
+        return str(UNIT) + quote(text, safe="")
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Build the look-up tables from the bundled indicator scheme (once per process)."""
+    model = model_graph()
+    indicators = {
+        str(model.value(ind, SKOS.notation)).upper(): str(ind)
+        for ind in model.subjects(RDF.type, CSP.Indicator)
+        if isinstance(ind, URIRef)
+    }
+    units: dict[str, str] = {}
+    for unit in model.subjects(RDF.type, CSP.Unit):
+        for prop in (SKOS.notation, SKOS.altLabel):
+            for name in model.objects(unit, prop):
+                units[str(name).upper()] = str(unit)
+        units[str(unit).upper()] = str(unit)
+    return Vocabulary(indicators=indicators, units=units)

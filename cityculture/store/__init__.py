@@ -1,0 +1,1 @@
+"""Store: where accepted submissions live, one named graph per submission."""

@@ -1,0 +1,1 @@
+"""Validate: SHACL shapes over submitted data, reported in files, rows and columns."""

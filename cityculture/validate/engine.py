@@ -1,0 +1,318 @@
+"""Run the submission shapes over submitted data and locate each finding in its file.
+
+The data graph is the union of the model (ontology, indicator scheme, cube structure), the
+validation settings, the already-accepted observations (for cross-submission conflicts and
+year-over-year checks) and the submissions under test, in one in-memory Oxigraph store.
+Each SHACL constraint runs as one whole-graph SPARQL query (see ``shacl_compiler``); shapes
+the compiler cannot translate go to pySHACL unchanged. ``engine="pyshacl"`` runs pySHACL on
+everything instead: the reference the fast path is tested against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from cityculture.ingest.submission import Submission
+from cityculture.model import indicators_path, ontology_path
+from cityculture.namespaces import CSP
+from cityculture.resources import resource_dir, resource_path
+from cityculture.validate.findings import Finding, ValidationReport
+from cityculture.validate.shacl_compiler import CompiledCheck, compile_shapes
+
+CSP_NS = str(CSP)
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+PATH_ALIASES = {CSP_NS + "qid": CSP_NS + "city"}
+_TEMPLATE = re.compile(r"\{[?$](\w+)\}")
+
+
+def shape_files() -> list[Path]:
+    """Return the bundled SHACL shape files."""
+    return sorted(resource_dir("shapes").glob("*.ttl"))
+
+
+def load_shapes(extra: Sequence[Path] = ()) -> Graph:
+    """Load the bundled shapes plus any extra shape files into one rdflib graph."""
+    shapes = Graph()
+    for path in [*shape_files(), *extra]:
+        shapes.parse(path, format="turtle")
+    return shapes
+
+
+@cache
+def _bundled_compiled() -> tuple[Graph, tuple[CompiledCheck, ...]]:
+    shapes = load_shapes()
+    compiled = compile_shapes(shapes)
+    return shapes, tuple(compiled.checks)
+
+
+def model_files() -> list[Path]:
+    """Return the files that make up the model part of the data graph."""
+    return [ontology_path(), indicators_path(), resource_path("ontology", "cube.ttl")]
+
+
+@dataclass
+class DataGraph:
+    """The union data graph in an in-memory Oxigraph store, and which nodes are under test."""
+
+    store: ox.Store
+    subjects: set[str]
+    files: dict[str, str]  # submission IRI -> file name
+
+
+def build_data_graph(
+    submissions: Sequence[Submission],
+    accepted: Iterable[ox.Triple] = (),
+    extra_shapes: Sequence[Path] = (),
+) -> DataGraph:
+    """Put model, settings, accepted data and submissions into one default graph."""
+    store = ox.Store()
+    default = ox.DefaultGraph()
+    for path in [*model_files(), *shape_files(), *extra_shapes]:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in accepted)
+    subjects: set[str] = set()
+    for submission in submissions:
+        store.bulk_extend(
+            ox.Quad(t.subject, t.predicate, t.object, default) for t in submission.triples
+        )
+        subjects.update(t.subject.value for t in submission.triples)
+    return DataGraph(store=store, subjects=subjects,
+                     files={s.iri: s.path.name for s in submissions})
+
+
+def _text(term: object) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal | ox.BlankNode):
+        return term.value
+    return str(term)
+
+
+def _short(term: object) -> str:
+    """How a term appears inside a message: literals as written, IRIs by their last segment."""
+    if isinstance(term, ox.NamedNode):
+        return re.split(r"[/#]", term.value.rstrip("/"))[-1]
+    return _text(term) or ""
+
+
+def _render(template: Literal, solution: ox.QuerySolution, variables: list[str]) -> str:
+    values = {name: solution[name] for name in variables if solution[name] is not None}
+    return _TEMPLATE.sub(lambda m: _short(values.get(m.group(1))), str(template))
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """A SHACL result before it is located in a file: the keys both engines agree on."""
+
+    code: str
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    shape: str
+    component: str
+    message: str
+    message_zh: str | None
+
+
+def _pick(messages: Iterable[Literal], lang: str) -> Literal | None:
+    for message in messages:
+        if message.language == lang:
+            return message
+    return None
+
+
+def run_fast(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[RawResult]:
+    """Evaluate compiled checks on the data graph; keep results about nodes under test."""
+    results: list[RawResult] = []
+    for check in checks:
+        solutions = data.store.query(check.query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        variables = [v.value for v in solutions.variables]
+        en = _pick(check.messages, "en") or Literal(f"{check.code}: constraint not met")
+        zh = _pick(check.messages, "zh")
+        for solution in solutions:
+            focus = _text(solution["this"])
+            if focus is None or focus not in data.subjects:
+                continue
+            path = _text(solution["path"]) if "path" in variables else None
+            path = path or (str(check.path) if check.path is not None else None)
+            value = _text(solution["value"]) if "value" in variables else None
+            results.append(RawResult(
+                code=check.code, severity=str(check.severity).rsplit("#", 1)[-1], focus=focus,
+                path=path, value=value, shape=str(check.source_shape),
+                component=str(check.component),
+                message=_render(en, solution, variables),
+                message_zh=_render(zh, solution, variables) if zh is not None else None,
+            ))
+    return results
+
+
+def to_rdflib(store: ox.Store) -> Graph:
+    """Copy an Oxigraph store's default graph into an rdflib graph (for pySHACL)."""
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    return graph
+
+
+def run_pyshacl(data: DataGraph, shapes: Graph, only_shapes: set[Node] | None = None
+                ) -> list[RawResult]:
+    """Validate with pySHACL on the same data graph; the reference for the fast engine."""
+    import pyshacl
+
+    graph = to_rdflib(data.store)
+    _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=True,
+                                    allow_warnings=True, inference="none")
+    results = []
+    for result in report.subjects(SH.focusNode, None):
+        shape = report.value(result, SH.sourceShape)
+        if only_shapes is not None and shape not in only_shapes:
+            continue
+        focus = report.value(result, SH.focusNode)
+        if str(focus) not in data.subjects:
+            continue
+        constraint = report.value(result, SH.sourceConstraint)
+        code = shapes.value(constraint, CSP.findingCode) if constraint is not None else None
+        code = code or shapes.value(shape, CSP.findingCode) or "SHACL"
+        messages = list(report.objects(result, SH.resultMessage))
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        en = _pick(messages, "en") or (messages[0] if messages else Literal(str(code)))
+        zh = _pick(messages, "zh")
+        results.append(RawResult(
+            code=str(code),
+            severity=str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+            focus=str(focus), path=str(path) if path is not None else None,
+            value=str(value) if value is not None else None, shape=str(shape),
+            component=str(report.value(result, SH.sourceConstraintComponent)),
+            message=str(en), message_zh=str(zh) if zh is not None else None,
+        ))
+    return results
+
+
+_LOCATE_OBSERVATIONS = """
+PREFIX csp: <https://w3id.org/cityculture/ontology/>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+SELECT ?this ?row ?sheet ?dataSet WHERE {
+  ?this csp:sourceRow ?row ; qb:dataSet ?dataSet .
+  OPTIONAL { ?this csp:sourceSheet ?sheet }
+}"""
+_LOCATE_CITIES = """
+PREFIX csp: <https://w3id.org/cityculture/ontology/>
+PREFIX qb: <http://purl.org/linked-data/cube#>
+SELECT ?this (MIN(?row) AS ?first) (SAMPLE(?sheet) AS ?aSheet) (SAMPLE(?dataSet) AS ?aDataSet)
+WHERE {
+  ?obs csp:city ?this ; csp:sourceRow ?row ; qb:dataSet ?dataSet .
+  OPTIONAL { ?obs csp:sourceSheet ?sheet }
+} GROUP BY ?this"""
+_COLUMNS = """
+PREFIX csp: <https://w3id.org/cityculture/ontology/>
+SELECT ?dataSet ?sheet ?property ?name ?letter WHERE {
+  ?dataSet csp:columnMapping ?m .
+  ?m csp:mapsProperty ?property ; csp:columnName ?name ; csp:columnLetter ?letter .
+  OPTIONAL { ?m csp:sourceSheet ?sheet }
+}"""
+
+
+def _values_clause(nodes: Iterable[str]) -> str:
+    return "VALUES ?this { " + " ".join(f"<{n}>" for n in nodes) + " }"
+
+
+def locate(data: DataGraph, raw: list[RawResult]) -> list[Finding]:
+    """Turn raw results into findings with file, sheet, row and column."""
+    focus_nodes = sorted({r.focus for r in raw if not r.focus.startswith("_:")})
+    where: dict[str, tuple[int, str | None, str]] = {}
+    if focus_nodes:
+        for query in (_LOCATE_OBSERVATIONS, _LOCATE_CITIES):
+            restricted = query.replace("WHERE {", "WHERE { " + _values_clause(focus_nodes), 1)
+            for s in data.store.query(restricted):  # type: ignore[union-attr]
+                row = s[1]
+                if row is None or s[3] is None:
+                    continue
+                where.setdefault(s[0].value, (int(row.value), _text(s[2]), s[3].value))
+    columns: dict[tuple[str, str | None, str], str] = {}
+    for s in data.store.query(_COLUMNS):  # type: ignore[union-attr]
+        columns[(s["dataSet"].value, _text(s["sheet"]), s["property"].value)] = (
+            f"{s['letter'].value} ({s['name'].value})")
+    default_file = next(iter(data.files.values()), "")
+    findings = []
+    for r in raw:
+        located = where.get(r.focus)
+        row, sheet, column = None, None, None
+        file = default_file
+        if located is not None:
+            row, sheet, dataset = located
+            file = data.files.get(dataset, file)
+            if r.path is not None:
+                path = PATH_ALIASES.get(r.path, r.path)
+                column = columns.get((dataset, sheet, path))
+        else:
+            file = next((name for iri, name in data.files.items() if r.focus.startswith(iri)),
+                        default_file)
+        findings.append(Finding(
+            code=r.code, severity=r.severity, file=file, row=row, column=column, value=r.value,
+            message=r.message, shape=r.shape, sheet=sheet, focus=r.focus, path=r.path,
+            component=r.component, message_zh=r.message_zh,
+        ))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def validate_submissions(
+    submissions: Sequence[Submission],
+    *,
+    accepted: Iterable[ox.Triple] = (),
+    extra_shapes: Sequence[Path] = (),
+    engine: str = "fast",
+) -> ValidationReport:
+    """Validate submissions (together, so conflicts between them show) and locate findings.
+
+    ``accepted`` triples are already-accepted data the submissions are checked against;
+    findings are only reported about the submissions' own nodes.
+    """
+    data = build_data_graph(submissions, accepted, extra_shapes)
+    if engine == "pyshacl":
+        shapes = load_shapes(extra_shapes)
+        raw = run_pyshacl(data, shapes)
+    elif engine == "fast":
+        if extra_shapes:
+            shapes = load_shapes(extra_shapes)
+            compiled = compile_shapes(shapes)
+            checks: tuple[CompiledCheck, ...] = tuple(compiled.checks)
+            leftover = set(compiled.not_compiled)
+        else:
+            shapes, checks = _bundled_compiled()
+            leftover = set()
+        raw = run_fast(data, checks)
+        if leftover:
+            raw += run_pyshacl(data, shapes, only_shapes=_shapes_under(shapes, leftover))
+    else:
+        raise ValueError(f"unknown engine {engine!r}; expected 'fast' or 'pyshacl'")
+    return ValidationReport(findings=locate(data, raw))
+
+
+def _shapes_under(shapes: Graph, node_shapes: set[Node]) -> set[Node]:
+    """Return the node shapes and their property shapes (pySHACL names either as source)."""
+    found = set(node_shapes)
+    for node_shape in node_shapes:
+        found.update(shapes.objects(node_shape, SH.property))
+    return found
+
+
+def result_keys(results: Iterable[RawResult | Finding]) -> set[tuple[object, ...]]:
+    """Return the keys both engines must agree on: code, severity, focus, path, value."""
+    return {(r.code, r.severity, r.focus, r.path, r.value) for r in results}
+
+

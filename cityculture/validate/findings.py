@@ -1,0 +1,116 @@
+"""Validation findings and the report, rendered as a table, JSON or a SHACL report graph.
+
+A finding is the frictionless-style view of a SHACL validation result: a stable code, the
+file, sheet, row and column it came from (focus node and path for RDF input), the offending
+value, a message a municipal clerk understands, and the shape that raised it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from cityculture.namespaces import CSP, bind_prefixes
+from cityculture.tables import render_table
+
+SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass
+class Finding:
+    """One thing wrong (or suspicious) in a submission, located in its file."""
+
+    code: str
+    severity: str
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    shape: str
+    sheet: str | None = None
+    focus: str | None = None
+    path: str | None = None
+    component: str | None = None
+    message_zh: str | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        """Order by file, sheet, row, column, severity, code."""
+        return (self.file, self.sheet or "", self.row or 0, self.column or "",
+                SEVERITY_ORDER.get(self.severity, 9), self.code, self.focus or "")
+
+    def location(self) -> str:
+        """Return 'file, sheet S: row R, column C' (or the focus node for RDF input)."""
+        parts = [self.file + (f", sheet {self.sheet!r}" if self.sheet else "")]
+        if self.row is not None:
+            where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+            parts.append(where)
+        elif self.focus:
+            parts.append(f"<{self.focus}>" + (f" <{self.path}>" if self.path else ""))
+        return ": ".join(parts)
+
+
+@dataclass
+class ValidationReport:
+    """All findings of one validation run; it conforms when no finding is a violation."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        """True when no finding has severity Violation (warnings are allowed)."""
+        return not any(f.severity == "Violation" for f in self.findings)
+
+    def count(self, severity: str) -> int:
+        """Count the findings of one severity."""
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def to_json(self) -> str:
+        """Return ``{"conforms": bool, "findings": [...]}`` as JSON text."""
+        return json.dumps(
+            {"conforms": self.conforms, "findings": [asdict(f) for f in self.findings]},
+            ensure_ascii=False, indent=2,
+        )
+
+    def to_table(self) -> str:
+        """Return a terminal table, one finding per line, then a summary line."""
+        rows = [[f.location(), f.severity, f.code, f.value, f.message] for f in self.findings]
+        summary = (f"{'conforms' if self.conforms else 'does not conform'}: "
+                   f"{self.count('Violation')} violation(s), {self.count('Warning')} warning(s)")
+        if not rows:
+            return summary
+        table = render_table(["where", "severity", "code", "value", "message"], rows)
+        return f"{table}\n{summary}"
+
+    def to_graph(self) -> Graph:
+        """Return a standard SHACL validation report graph (with csp:findingCode on results)."""
+        graph = Graph()
+        bind_prefixes(graph.namespace_manager)
+        graph.bind("sh", SH)
+        report = BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+        graph.add((report, SH.conforms, Literal(self.conforms)))
+        for f in self.findings:
+            result = BNode()
+            graph.add((report, SH.result, result))
+            graph.add((result, RDF.type, SH.ValidationResult))
+            graph.add((result, SH.resultSeverity, SH[f.severity]))
+            if f.focus:
+                graph.add((result, SH.focusNode, URIRef(f.focus) if ":" in f.focus
+                           else BNode(f.focus)))
+            if f.path:
+                graph.add((result, SH.resultPath, URIRef(f.path)))
+            if f.value is not None:
+                graph.add((result, SH.value, Literal(f.value)))
+            graph.add((result, SH.sourceShape, URIRef(f.shape) if ":" in f.shape
+                       else BNode(f.shape)))
+            if f.component:
+                graph.add((result, SH.sourceConstraintComponent, URIRef(f.component)))
+            graph.add((result, SH.resultMessage, Literal(f.message, lang="en")))
+            if f.message_zh:
+                graph.add((result, SH.resultMessage, Literal(f.message_zh, lang="zh")))
+            graph.add((result, CSP.findingCode, Literal(f.code)))
+        return graph
