@@ -198,7 +198,10 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable.
     """
     submissions = _read_all(files, body)
-    accepted = list(EmbeddedStore(store_path).accepted_triples()) if store_path else []
+    accepted = []
+    if store_path is not None:
+        with EmbeddedStore(store_path) as store:
+            accepted = list(store.accepted_triples())
     report = validate_submissions(submissions, accepted=accepted, extra_shapes=extra_shapes,
                                   engine=engine)
     _emit(report, fmt)
@@ -218,18 +221,18 @@ def load(files: tuple[Path, ...], store_path: Path | None, fmt: str, body: str) 
     if store_path is None:
         raise click.UsageError("--store PATH is required")
     submissions = _read_all(files, body)
-    store = EmbeddedStore(store_path)
-    accepted = [t for t in store.accepted_triples()
-                if not any(t.subject.value.startswith(s.iri) for s in submissions)]
-    report = validate_submissions(submissions, accepted=accepted)
-    if not report.conforms:
-        _emit(report, fmt)
-        click.echo("refused: nothing was stored", err=True)
-        sys.exit(1)
-    for submission in submissions:
-        store.replace_graph(submission.graph_name, submission.quads())
-        click.echo(f"stored {submission.path.name} as <{submission.iri}> "
-                   f"({len(submission.triples)} triples)")
+    with EmbeddedStore(store_path) as store:
+        accepted = [t for t in store.accepted_triples()
+                    if not any(t.subject.value.startswith(s.iri) for s in submissions)]
+        report = validate_submissions(submissions, accepted=accepted)
+        if not report.conforms:
+            _emit(report, fmt)
+            click.echo("refused: nothing was stored", err=True)
+            sys.exit(1)
+        for submission in submissions:
+            store.replace_graph(submission.graph_name, submission.ntriples())
+            click.echo(f"stored {submission.path.name} as <{submission.iri}> "
+                       f"({len(submission.triples)} triples)")
     if report.findings:
         _emit(report, fmt)
 

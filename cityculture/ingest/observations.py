@@ -53,6 +53,9 @@ P_VALUE = _n(CSP, "value")
 P_UNIT = _n(CSP, "unitMeasure")
 P_ROW = _n(CSP, "sourceRow")
 P_SHEET = _n(CSP, "sourceSheet")
+P_DATASET = _n(QB, "dataSet")
+C_OBSERVATION = _n(CSP, "Observation")
+C_QB_OBSERVATION = _n(QB, "Observation")
 
 # column -> the property its cell becomes on the observation (or on the city)
 COLUMN_PROPERTIES: dict[str, ox.NamedNode] = {
@@ -139,6 +142,9 @@ def submission_from_tables(
     add(ox.Triple(agent, RDFS_LABEL, ox.Literal(body)))
 
     cities: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
+    # terms repeat across rows: build each once
+    indicator_nodes: dict[str, ox.NamedNode] = {}
+    unit_nodes: dict[str, ox.NamedNode] = {}
     for table in tables:
         extra = [c for c in table.columns if c not in REQUIRED_COLUMNS]
         extra_props = {c: ox.NamedNode(f"{iri}/column/{slug(c)}") for c in extra}
@@ -148,40 +154,56 @@ def submission_from_tables(
         for row in table.rows:
             v = row.values
             obs = ox.NamedNode(f"{iri}/obs/{sheet_part}{row.row:07d}")
-            add(ox.Triple(obs, RDF_TYPE, _n(CSP, "Observation")))
-            add(ox.Triple(obs, RDF_TYPE, _n(QB, "Observation")))
-            add(ox.Triple(obs, _n(QB, "dataSet"), sub))
+            add(ox.Triple(obs, RDF_TYPE, C_OBSERVATION))
+            add(ox.Triple(obs, RDF_TYPE, C_QB_OBSERVATION))
+            add(ox.Triple(obs, P_DATASET, sub))
             add(ox.Triple(obs, P_ROW, ox.Literal(str(row.row), datatype=XSD_INTEGER)))
             if sheet_literal is not None:
                 add(ox.Triple(obs, P_SHEET, sheet_literal))
             qid = v.get("city_qid", "")
             if qid:
-                city = city_iri(qid)
-                add(ox.Triple(obs, P_CITY, city))
-                entry = cities.setdefault(city.value, (city, {"qid": set(), "name": set(),
-                                                              "country": set()}))
+                entry = cities.get(qid)
+                if entry is None:
+                    entry = cities[qid] = (city_iri(qid), {"qid": set(), "name": set(),
+                                                          "country": set()})
+                add(ox.Triple(obs, P_CITY, entry[0]))
                 entry[1]["qid"].add(qid.strip())
                 if v.get("city_name"):
                     entry[1]["name"].add(unicodedata.normalize("NFC", v["city_name"]))
                 if v.get("country"):
                     entry[1]["country"].add(v["country"])
-            if v.get("indicator"):
-                add(ox.Triple(obs, P_INDICATOR, ox.NamedNode(vocab.indicator_iri(v["indicator"]))))
+            notation = v.get("indicator")
+            if notation:
+                node = indicator_nodes.get(notation)
+                if node is None:
+                    node = indicator_nodes[notation] = ox.NamedNode(vocab.indicator_iri(notation))
+                add(ox.Triple(obs, P_INDICATOR, node))
             if v.get("year"):
                 add(ox.Triple(obs, P_YEAR, parse_year(v["year"])))
             if v.get("value"):
                 add(ox.Triple(obs, P_VALUE, parse_number(v["value"])))
-            if v.get("unit"):
-                add(ox.Triple(obs, P_UNIT, ox.NamedNode(vocab.unit_iri(v["unit"]))))
+            unit = v.get("unit")
+            if unit:
+                node = unit_nodes.get(unit)
+                if node is None:
+                    node = unit_nodes[unit] = ox.NamedNode(vocab.unit_iri(unit))
+                add(ox.Triple(obs, P_UNIT, node))
             if v.get("source"):
                 add(ox.Triple(obs, DCT_SOURCE, ox.Literal(v["source"])))
             for column, prop in extra_props.items():
                 if v.get(column):
                     add(ox.Triple(obs, prop, ox.Literal(v[column])))
 
-    for city, facts in cities.values():
+    merged: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
+    for city, facts in cities.values():  # spellings of one QID ("q90", "Q90") meet here
+        entry = merged.setdefault(city.value, (city, {"qid": set(), "name": set(),
+                                                      "country": set()}))
+        for key, values in facts.items():
+            entry[1][key].update(values)
+    for city, facts in merged.values():
         _describe_city(triples, city, facts)
-    return Submission(iri=iri, path=path, kind="tabular", triples=triples)
+    return Submission(iri=iri, path=path, kind="tabular", triples=triples,
+                      other_subjects={agent.value, *merged})
 
 
 def _describe_columns(

@@ -22,6 +22,8 @@ class Submission:
     path: Path
     kind: str  # "tabular" or "rdf"
     triples: list[ox.Triple] = field(default_factory=list)
+    other_subjects: set[str] | None = None
+    """Subjects whose IRI does not start with ``iri`` (cities, agents); None: work it out."""
 
     @property
     def graph_name(self) -> ox.NamedNode:
@@ -32,6 +34,20 @@ class Submission:
         """Return the triples as quads in the submission's named graph."""
         graph = self.graph_name
         return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in self.triples]
+
+    def ntriples(self) -> bytes:
+        """Return the triples as N-Triples (serialised by Oxigraph, fast for bulk loads)."""
+        return ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES)
+
+    def owns(self, node: str) -> bool:
+        """Tell whether the node is a subject of this submission (a focus node judged on)."""
+        if node.startswith(self.iri):
+            return True
+        if self.other_subjects is None:
+            self.other_subjects = {
+                t.subject.value for t in self.triples if not t.subject.value.startswith(self.iri)
+            }
+        return node in self.other_subjects
 
 
 def file_digest(path: Path) -> str:

@@ -168,7 +168,8 @@ def read_table(
     """Read a submission file into tables: one for a CSV/TSV, one per data sheet of an XLSX.
 
     The format follows the suffix (``.csv``, ``.tsv``, ``.txt``: delimited UTF-8 text, the
-    delimiter sniffed among ``, ; TAB |``, tab for ``.tsv``; ``.xlsx``: Excel workbook). The
+    delimiter chosen among ``, ; TAB |`` by the header line, ``csv.Sniffer`` breaking ties
+    (see :func:`_sniff_delimiter`), tab for ``.tsv``; ``.xlsx``: Excel workbook). The
     first row is the header; names are normalised with :func:`normalise_header`, empty header
     cells are named ``column_<letter>`` (lower case, e.g. ``column_c``) and trailing empty
     header cells are dropped. Completely empty rows are skipped but still counted. Short rows
@@ -283,7 +284,9 @@ def _count_outside_quotes(text: str, delimiter: str, start: int, end: int) -> in
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # read() sized by the file, not by the limit: read(n) allocates n bytes up front
+            expected = path.stat().st_size
+            data = handle.read(min(expected, max_bytes) + 1)
     except OSError as exc:
         raise UnusableInput(path, f"cannot read the file: {exc.strerror or exc}") from None
     if len(data) > max_bytes:

@@ -9,7 +9,7 @@ removed the next time the store is opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,12 +41,24 @@ class EmbeddedStore:
                        if isinstance(g, ox.NamedNode))
         return [n for n in names if include_staging or not n.endswith(STAGING_SUFFIX)]
 
-    def replace_graph(self, name: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
-        """Replace the content of one named graph atomically."""
+    def close(self) -> None:
+        """Release the store (and its directory lock)."""
+        if self.path is not None:
+            self._store.flush()
+        del self._store
+
+    def __enter__(self) -> EmbeddedStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def replace_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
+        """Replace the content of one named graph atomically with N-Triples data."""
         staging = ox.NamedNode(name.value + STAGING_SUFFIX)
         if self._store.contains_named_graph(staging):
             self._store.remove_graph(staging)
-        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in quads)
+        self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
         self._store.update(
             f"DROP SILENT GRAPH <{name.value}> ; "
             f"ADD SILENT GRAPH <{staging.value}> TO GRAPH <{name.value}> ; "

@@ -64,8 +64,16 @@ class DataGraph:
     """The union data graph in an in-memory Oxigraph store, and which nodes are under test."""
 
     store: ox.Store
-    subjects: set[str]
-    files: dict[str, str]  # submission IRI -> file name
+    submissions: Sequence[Submission]
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Submission IRI -> file name."""
+        return {s.iri: s.path.name for s in self.submissions}
+
+    def under_test(self, node: str) -> bool:
+        """Tell whether a node is a subject of one of the submissions under test."""
+        return any(s.owns(node) for s in self.submissions)
 
 
 def build_data_graph(
@@ -78,15 +86,14 @@ def build_data_graph(
     default = ox.DefaultGraph()
     for path in [*model_files(), *shape_files(), *extra_shapes]:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in accepted)
-    subjects: set[str] = set()
+    accepted = list(accepted)
+    if accepted:
+        store.bulk_load(input=ox.serialize(accepted, format=ox.RdfFormat.N_TRIPLES),
+                        format=ox.RdfFormat.N_TRIPLES, to_graph=default)
     for submission in submissions:
-        store.bulk_extend(
-            ox.Quad(t.subject, t.predicate, t.object, default) for t in submission.triples
-        )
-        subjects.update(t.subject.value for t in submission.triples)
-    return DataGraph(store=store, subjects=subjects,
-                     files={s.iri: s.path.name for s in submissions})
+        store.bulk_load(input=submission.ntriples(), format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=default)
+    return DataGraph(store=store, submissions=submissions)
 
 
 def _text(term: object) -> str | None:
@@ -144,7 +151,7 @@ def run_fast(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[RawResult
         zh = _pick(check.messages, "zh")
         for solution in solutions:
             focus = _text(solution["this"])
-            if focus is None or focus not in data.subjects:
+            if focus is None or not data.under_test(focus):
                 continue
             path = _text(solution["path"]) if "path" in variables else None
             path = path or (str(check.path) if check.path is not None else None)
@@ -181,7 +188,7 @@ def run_pyshacl(data: DataGraph, shapes: Graph, only_shapes: set[Node] | None = 
         if only_shapes is not None and shape not in only_shapes:
             continue
         focus = report.value(result, SH.focusNode)
-        if str(focus) not in data.subjects:
+        if not data.under_test(str(focus)):
             continue
         constraint = report.value(result, SH.sourceConstraint)
         code = shapes.value(constraint, CSP.findingCode) if constraint is not None else None

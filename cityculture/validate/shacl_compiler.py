@@ -128,12 +128,17 @@ def _compile_property(
     messages = _messages(shapes, prop)
     checks: list[tuple[str, URIRef]] = []
     min_count = shapes.value(prop, SH.minCount)
-    if min_count is not None:
+    if min_count is not None and int(min_count) == 1:  # the common case, without grouping
+        checks.append((f"SELECT ?this WHERE {{ {_target(target_class)} "
+                       f"FILTER NOT EXISTS {{ ?this {_n3(path)} ?v }} }}",
+                       SH.MinCountConstraintComponent))
+    elif min_count is not None:
         checks.append((_count_query(target_class, path, f"< {int(min_count)}"),
                        SH.MinCountConstraintComponent))
     max_count = shapes.value(prop, SH.maxCount)
     if max_count is not None:
-        checks.append((_count_query(target_class, path, f"> {int(max_count)}"),
+        checks.append((f"SELECT ?this WHERE {{ {_target(target_class)} ?this {_n3(path)} ?v }} "
+                       f"GROUP BY ?this HAVING (COUNT(?v) > {int(max_count)})",
                        SH.MaxCountConstraintComponent))
     datatype = shapes.value(prop, SH.datatype)
     if datatype is not None:
