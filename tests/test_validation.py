@@ -197,3 +197,18 @@ def test_cli_wrong_encoding_exits_2(tmp_path: Path) -> None:
     path.write_bytes((HEADER + "\nQ90,Montréal,FR,CO-01,2023,4,NUM,x\n").encode("cp1252"))
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 2 and "UTF-8" in result.output
+
+
+def test_every_finding_code_has_a_bad_submission() -> None:
+    from rdflib import Graph
+
+    from cityculture.namespaces import CSP
+    from cityculture.validate.engine import shape_files
+
+    shapes = Graph()
+    for path in shape_files():
+        shapes.parse(path)
+    codes = {str(code) for code in shapes.objects(None, CSP.findingCode)}
+    tested = set(CASES) | set(RDF_CASES) | {"CONFLICTING-VALUE", "SUSPICIOUS-CHANGE",
+                                            "SUSPICIOUS-OUTLIER"}
+    assert codes == tested
