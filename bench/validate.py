@@ -6,7 +6,7 @@ same data graph and shapes, each in its own process, and prints wall time, peak 
 (max RSS), the number of findings and whether both engines found the same findings.
 
 Usage:
-    python bench/validate.py [--rows 2000 10000 100000] [--pyshacl-timeout 600]
+    python bench/validate.py [--rows 500 10000 100000] [--pyshacl-timeout 600]
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def measure(engine: str, csv_path: Path, timeout: float) -> dict[str, object]:
 def main() -> None:
     """Generate, validate, print a table of figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[2_000, 10_000, 100_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[500, 10_000, 100_000])
     parser.add_argument("--pyshacl-timeout", type=float, default=600.0)
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from cityculture.namespaces import bind_prefixes
-from cityculture.resources import resource_path
+from cityculture.resources import resource_dir, resource_path
 
 ONTOLOGY_FILE = "cityculture.ttl"
 INDICATORS_FILE = "indicators.ttl"
@@ -34,6 +34,11 @@ def ontology_path() -> Path:
 def indicators_path() -> Path:
     """Return the path of the bundled SKOS indicator scheme (Turtle)."""
     return resource_path("ontology", INDICATORS_FILE)
+
+
+def framework_files() -> list[Path]:
+    """Return the bundled assessment frameworks (Turtle), which also define their indicators."""
+    return sorted((resource_dir("ontology") / "frameworks").glob("*.ttl"))
 
 
 def load_ontology() -> Graph:

@@ -7,12 +7,13 @@ into the query text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 from cityculture.resources import resource_dir
@@ -30,19 +31,22 @@ class QueryFile:
 
 
 def query_names() -> list[str]:
-    """Return the names (file stems) of the bundled queries, sorted.
+    """Return the names (file stems) of the bundled queries and updates, sorted.
 
     >>> "cq01-elements-and-roles" in query_names()
     True
     """
-    return sorted(p.stem for p in resource_dir("queries").glob("*.rq"))
+    folder = resource_dir("queries")
+    return sorted(p.stem for p in [*folder.glob("*.rq"), *folder.glob("*.ru")])
 
 
 def load_query(name_or_path: str | Path) -> QueryFile:
     """Load a bundled query by name (``cq01-elements-and-roles``) or any ``.rq`` file by path."""
     path = Path(name_or_path)
-    if path.suffix != ".rq" or not path.is_file():
+    if path.suffix not in (".rq", ".ru") or not path.is_file():
         bundled = resource_dir("queries") / f"{name_or_path}.rq"
+        if not bundled.is_file():
+            bundled = bundled.with_suffix(".ru")
         if not bundled.is_file():
             raise FileNotFoundError(
                 f"no query {str(name_or_path)!r}: not a .rq file and not one of "
@@ -61,6 +65,51 @@ def load_query(name_or_path: str | Path) -> QueryFile:
 
 
 Row = dict[str, Any]
+
+_IRI_FORBIDDEN = set('<>"{}|^`\\ ')
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def sparql_term(term: Node) -> str:
+    r"""Serialise an RDF term for a SPARQL query, refusing anything that could break out of it.
+
+    >>> from rdflib import Literal, URIRef
+    >>> print(sparql_term(Literal('a"} ; DROP ALL')))
+    "a\"} ; DROP ALL"
+    >>> sparql_term(URIRef("https://w3id.org/cityculture/city/Q90"))
+    '<https://w3id.org/cityculture/city/Q90>'
+    """
+    if isinstance(term, URIRef):
+        text = str(term)
+        if any(ch in _IRI_FORBIDDEN or ord(ch) < 0x21 for ch in text):
+            raise ValueError(f"not a valid IRI for a query parameter: {text!r}")
+        return f"<{text}>"
+    if isinstance(term, Literal):
+        text = str(term).translate(_ESCAPES)
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype:
+            return f'"{text}"^^{sparql_term(URIRef(term.datatype))}'
+        return f'"{text}"'
+    raise TypeError(f"query parameters must be IRIs or literals, not {type(term).__name__}")
+
+
+def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
+    """Bind parameters as a VALUES block after every ``WHERE {`` of a query or update.
+
+    Binding in every WHERE block (subqueries included) gives the same semantics on every
+    engine, where ``initBindings`` would only bind the outermost group on rdflib.
+    """
+    if not bindings:
+        return text
+    names = [name.lstrip("?$") for name in bindings]
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+    terms = " ".join(sparql_term(value) for value in bindings.values())
+    block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
+    return _WHERE.sub(lambda m: m.group(0) + " " + block, text)
 
 
 def run_query(

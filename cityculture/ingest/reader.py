@@ -10,8 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Graph
 
 from cityculture.ingest.observations import (
     AGENT_BASE,
@@ -29,26 +28,12 @@ from cityculture.ingest.rdf_input import RDF_SUFFIXES, UnsafeOrInvalidRDF, parse
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
 from cityculture.ingest.tabular import UnusableInput, read_table
 from cityculture.namespaces import CSP, QB
+from cityculture.rdf_terms import to_oxigraph
 
 INPUT_ERRORS = (UnusableInput, UnsafeOrInvalidRDF)
 """Exceptions for files that cannot be read as a submission at all (CLI exit code 2)."""
 
 TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib term to the equivalent pyoxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot convert {term!r}")
 
 
 def submission_from_graph(

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import quote
 
-from rdflib import RDF, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from cityculture.model import model_graph
+from cityculture.model import framework_files, model_graph
 from cityculture.namespaces import CSP, IND, PREFIXES, UNIT
 
 
@@ -48,7 +48,10 @@ class Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     """Build the look-up tables from the bundled indicator scheme (once per process)."""
-    model = model_graph()
+    model = Graph()
+    model += model_graph()
+    for path in framework_files():
+        model.parse(path, format="turtle")
     indicators = {
         str(model.value(ind, SKOS.notation)).upper(): str(ind)
         for ind in model.subjects(RDF.type, CSP.Indicator)

@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib.term import Identifier
 
 from cityculture.ingest.submission import SUBMISSION_BASE
+from cityculture.rdf_terms import to_rdflib
 
 STAGING_SUFFIX = "#staging"
 
@@ -66,6 +68,24 @@ class EmbeddedStore:
         )
         if self.path is not None:
             self._store.flush()
+
+    def select(self, query: str) -> list[dict[str, Identifier | None]]:
+        """Run a SELECT query; return rows of rdflib terms (unbound variables are None)."""
+        solutions = self._store.query(query)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValueError("not a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return [{n: to_rdflib(s[n]) for n in names} for s in solutions]
+
+    def update(self, update: str) -> None:
+        """Run a SPARQL Update (one transaction)."""
+        self._store.update(update)
+
+    def load_graph(self, name: str, path: Path) -> None:
+        """Replace a named graph with the content of a Turtle file."""
+        data = ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE),
+                            format=ox.RdfFormat.N_TRIPLES)
+        self.replace_graph(ox.NamedNode(name), data)
 
     def accepted_triples(self) -> Iterator[ox.Triple]:
         """Yield the triples of every accepted submission graph."""

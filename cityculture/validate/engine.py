@@ -22,7 +22,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from cityculture.ingest.submission import Submission
-from cityculture.model import indicators_path, ontology_path
+from cityculture.model import framework_files, indicators_path, ontology_path
 from cityculture.namespaces import CSP
 from cityculture.resources import resource_dir, resource_path
 from cityculture.validate.findings import Finding, ValidationReport
@@ -56,7 +56,8 @@ def _bundled_compiled() -> tuple[Graph, tuple[CompiledCheck, ...]]:
 
 def model_files() -> list[Path]:
     """Return the files that make up the model part of the data graph."""
-    return [ontology_path(), indicators_path(), resource_path("ontology", "cube.ttl")]
+    return [ontology_path(), indicators_path(), resource_path("ontology", "cube.ttl"),
+            *framework_files()]
 
 
 @dataclass

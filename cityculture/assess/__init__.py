@@ -1,0 +1,1 @@
+"""Assess: frameworks as data, scores derived by SPARQL, results as RDF with provenance."""

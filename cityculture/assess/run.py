@@ -1,0 +1,106 @@
+"""Run an assessment: SPARQL updates from ``queries/`` write scores into a named graph.
+
+The recipe, as the OECD/JRC handbook and COINr lay it out: normalise the indicators
+(``assess-01``), aggregate level by level up the framework tree (``assess-02``), rank
+(``assess-03``). Python only orchestrates: it binds the parameters and runs the updates in
+order; SPARQL does the work, so the same files run on any SPARQL 1.1 store. Every run is a
+new named graph with its parameters and PROV links, so two runs can be compared by query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from rdflib import Literal, URIRef
+from rdflib.term import Identifier, Node
+
+from cityculture.assess.frameworks import Framework
+from cityculture.model import indicators_path, ontology_path
+from cityculture.queries import bind_parameters, load_query
+from cityculture.resources import resource_path
+
+RUN_BASE = "https://w3id.org/cityculture/run/"
+MODEL_GRAPH = "https://w3id.org/cityculture/graph/model"
+
+
+class SparqlStore(Protocol):
+    """What an assessment needs from a store: SELECT, UPDATE, loading a Turtle file."""
+
+    def select(self, query: str) -> list[dict[str, Identifier | None]]: ...  # noqa: D102
+    def update(self, update: str) -> None: ...  # noqa: D102
+    def load_graph(self, name: str, path: object) -> None: ...  # noqa: D102
+
+
+@dataclass(frozen=True)
+class AssessmentRun:
+    """The IRI (and named graph) of one run, with what it was run with."""
+
+    iri: str
+    framework: Framework
+    year: int | None
+
+
+def load_model(store: SparqlStore, framework: Framework) -> None:
+    """Put the ontology, the indicator scheme and the framework into their named graphs."""
+    store.load_graph(MODEL_GRAPH, ontology_path())
+    store.load_graph(MODEL_GRAPH + "/indicators", indicators_path())
+    store.load_graph(MODEL_GRAPH + "/cube", resource_path("ontology", "cube.ttl"))
+    store.load_graph(framework.graph, framework.path)
+
+
+def _execute(store: SparqlStore, name: str, bindings: Mapping[str, Node]) -> None:
+    store.update(bind_parameters(load_query(name).text, bindings))
+
+
+def new_run_iri(framework: Framework, year: int | None) -> str:
+    """Return a fresh run IRI: a timestamp and a short hash of what the run is about."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    digest = hashlib.sha256(f"{framework.iri} {year} {stamp}".encode()).hexdigest()[:8]
+    return f"{RUN_BASE}{stamp}-{digest}"
+
+
+def run_assessment(
+    store: SparqlStore,
+    framework: Framework,
+    *,
+    year: int | None = None,
+    run_iri: str | None = None,
+) -> AssessmentRun:
+    """Assess every city in the store with a framework; return the run (a named graph)."""
+    load_model(store, framework)
+    run = run_iri or new_run_iri(framework, year)
+    started = datetime.now(UTC).isoformat()
+    bindings: dict[str, Node] = {"run": URIRef(run), "framework": URIRef(framework.iri)}
+    if year is not None:
+        bindings["year"] = Literal(year)
+    store.update(bind_parameters(
+        """PREFIX csp: <https://w3id.org/cityculture/ontology/>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT { GRAPH ?run { ?run a csp:AssessmentRun , prov:Activity ;
+                                   csp:framework ?framework ; prov:used ?framework ;
+                                   prov:startedAtTime ?started . } }
+        WHERE { BIND (xsd:dateTime(?startedText) AS ?started) }""",
+        {"run": URIRef(run), "framework": URIRef(framework.iri),
+         "startedText": Literal(started)},
+    ))
+    if year is not None:
+        store.update(bind_parameters(
+            """PREFIX csp: <https://w3id.org/cityculture/ontology/>
+            INSERT { GRAPH ?run { ?run csp:refYear ?year } } WHERE { }""", bindings))
+    _execute(store, "assess-01-indicator-scores", bindings)
+    for level in range(1, framework.top_level + 1):
+        _execute(store, "assess-02-aggregate", {**bindings, "level": Literal(level)})
+    _execute(store, "assess-03-ranks", {"run": URIRef(run)})
+    store.update(bind_parameters(
+        """PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT { GRAPH ?run { ?run prov:endedAtTime ?ended } }
+        WHERE { BIND (xsd:dateTime(?endedText) AS ?ended) }""",
+        {"run": URIRef(run), "endedText": Literal(datetime.now(UTC).isoformat())},
+    ))
+    return AssessmentRun(iri=run, framework=framework, year=year)

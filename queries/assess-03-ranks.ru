@@ -1,0 +1,26 @@
+# Assessment step 3: ranks.
+# For every score above the indicators (element and dimension scores, groups, indices): its
+# rank among the cities scored on the same framework node in the same year (1 = highest; ties
+# share the better rank).
+# Parameters (bound in every WHERE block):
+#   ?run  IRI of the assessment run (read and written)
+# Writes: csp:rankValue on each such score.
+PREFIX csp:  <https://w3id.org/cityculture/ontology/>
+PREFIX xsd:  <http://www.w3.org/2001/XMLSchema#>
+
+INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
+WHERE {
+  {
+    SELECT ?score (COUNT(?better) + 1 AS ?rank) WHERE {
+      GRAPH ?run {
+        ?score csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?value .
+        FILTER NOT EXISTS { ?score a csp:IndicatorScore }
+        OPTIONAL {
+          ?better csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?betterValue .
+          FILTER (?betterValue > ?value)
+        }
+      }
+    }
+    GROUP BY ?score
+  }
+}

@@ -1,0 +1,92 @@
+"""GPCI 2023 reproduced: the framework is data, and the machinery is general."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cityculture.assess.frameworks import resolve_framework
+from cityculture.assess.run import run_assessment
+from cityculture.ingest.gpci import read_gpci
+from cityculture.store.embedded import EmbeddedStore
+
+GPCI_JSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "gpci" / "gpci2023_en.json"
+BUNDLED_COPY = Path(__file__).resolve().parent / "data" / "gpci2023_en.json"
+FUNCTIONS = ["Economy", "R&D", "Cultural Interaction", "Livability", "Environment",
+             "Accessibility", "Comprehensive"]
+
+
+@pytest.fixture(scope="module")
+def gpci_path() -> Path:
+    return BUNDLED_COPY if BUNDLED_COPY.is_file() else GPCI_JSON
+
+
+@pytest.fixture(scope="module")
+def assessed(gpci_path: Path) -> tuple[EmbeddedStore, str]:
+    store = EmbeddedStore()
+    submission = read_gpci(gpci_path)
+    store.replace_graph(submission.graph_name, submission.ntriples())
+    run = run_assessment(store, resolve_framework("gpci-2023"))
+    return store, run.iri
+
+
+def scores(store: EmbeddedStore, run: str) -> dict[tuple[str, str], tuple[float, int]]:
+    rows = store.select(f"""
+        PREFIX csp: <https://w3id.org/cityculture/ontology/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?cityName ?label ?value ?rank WHERE {{
+          GRAPH <{run}> {{ ?s csp:frameworkNode ?node ; csp:city ?city ; csp:scoreValue ?value ;
+                              csp:rankValue ?rank . }}
+          GRAPH ?f {{ ?node csp:level ?level ; rdfs:label ?label . FILTER (?level >= 2) }}
+          GRAPH ?c {{ ?city rdfs:label ?cityName }}
+        }}""")
+    return {(str(r["cityName"]), str(r["label"])): (float(r["value"]), int(r["rank"]))
+            for r in rows}
+
+
+def test_every_published_score_is_reproduced(assessed: tuple[EmbeddedStore, str],
+                                             gpci_path: Path) -> None:
+    store, run = assessed
+    computed = scores(store, run)
+    published = json.loads(gpci_path.read_text(encoding="utf-8"))
+    assert len(published) == 48
+    assert len(computed) == 48 * len(FUNCTIONS)
+    for record in published:
+        for function in FUNCTIONS:
+            value, _ = computed[(record["City Name"], function)]
+            assert value == pytest.approx(record[function], abs=1e-6), (record["City Name"],
+                                                                         function)
+
+
+def test_ranks_follow_the_comprehensive_score(assessed: tuple[EmbeddedStore, str],
+                                              gpci_path: Path) -> None:
+    store, run = assessed
+    computed = scores(store, run)
+    published = json.loads(gpci_path.read_text(encoding="utf-8"))
+    order = sorted(published, key=lambda r: -r["Comprehensive"])
+    assert [computed[(r["City Name"], "Comprehensive")][1] for r in order] == list(range(1, 49))
+    assert order[0]["City Name"] == "London"
+
+
+def test_changing_a_weight_is_changing_a_triple(tmp_path: Path, gpci_path: Path) -> None:
+    framework = resolve_framework("gpci-2023")
+    text = framework.path.read_text(encoding="utf-8")
+    # count the Economy function twice in the Comprehensive score
+    changed = text.replace("csp:level 2 ; csp:parentNode gn:Comprehensive ; csp:weight 1 ;\n"
+                           "    csp:aggregation csp:sum ; rdfs:label \"Economy\"",
+                           "csp:level 2 ; csp:parentNode gn:Comprehensive ; csp:weight 2 ;\n"
+                           "    csp:aggregation csp:sum ; rdfs:label \"Economy\"")
+    assert changed != text
+    path = tmp_path / "gpci-economy-twice.ttl"
+    path.write_text(changed, encoding="utf-8")
+    store = EmbeddedStore()
+    submission = read_gpci(gpci_path)
+    store.replace_graph(submission.graph_name, submission.ntriples())
+    run = run_assessment(store, resolve_framework(path))
+    computed = scores(store, run.iri)
+    for record in json.loads(gpci_path.read_text(encoding="utf-8")):
+        expected = record["Comprehensive"] + record["Economy"]
+        assert computed[(record["City Name"], "Comprehensive")][0] == pytest.approx(expected,
+                                                                                    abs=1e-6)
