@@ -11,7 +11,7 @@
 #                        iterations on the min-max-rescaled values (SPARQL has no SQRT; the
 #                        z-score does not change under that rescaling); 0 when all are equal
 #   csp:noNormalisation  the value as it is (inputs that are already scores)
-# Parameters (bound in every WHERE block):
+# Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run: the named graph written
 #   ?framework  IRI of the assessment framework
 #   ?year       integer, optional: only this year

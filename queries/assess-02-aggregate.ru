@@ -5,7 +5,7 @@
 # weight x score). Coverage = children with a score for the city / children with a score for
 # any city in the year. A node whose coverage is below the framework's csp:minimumCoverage is
 # not scored: a csp:NotScored record with the reason is written instead.
-# Parameters (bound in every WHERE block):
+# Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run (read and written)
 #   ?framework  IRI of the assessment framework
 #   ?level      integer: the level to compute (1 = just above the indicators)

@@ -2,7 +2,7 @@
 # For every score above the indicators (element and dimension scores, groups, indices): its
 # rank among the cities scored on the same framework node in the same year (1 = highest; ties
 # share the better rank).
-# Parameters (bound in every WHERE block):
+# Parameters: (bound in every WHERE block)
 #   ?run  IRI of the assessment run (read and written)
 # Writes: csp:rankValue on each such score.
 PREFIX csp:  <https://w3id.org/cityculture/ontology/>
