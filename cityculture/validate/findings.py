@@ -113,4 +113,11 @@ class ValidationReport:
             if f.message_zh:
                 graph.add((result, SH.resultMessage, Literal(f.message_zh, lang="zh")))
             graph.add((result, CSP.findingCode, Literal(f.code)))
+            graph.add((result, CSP.sourceFile, Literal(f.file)))
+            if f.sheet:
+                graph.add((result, CSP.sourceSheet, Literal(f.sheet)))
+            if f.row is not None:
+                graph.add((result, CSP.sourceRow, Literal(f.row)))
+            if f.column:
+                graph.add((result, CSP.columnName, Literal(f.column)))
         return graph
