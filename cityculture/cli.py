@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
 from cityculture import __version__
+from cityculture.assess.frameworks import resolve_framework
+from cityculture.assess.report import result_columns, write_report
+from cityculture.assess.results import CityResult, city_results
+from cityculture.assess.run import run_assessment
+from cityculture.assess.sensitivity import rank_intervals
+from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import INPUT_ERRORS, read_submission
 from cityculture.ingest.submission import Submission
 from cityculture.ingest.template import write_templates
@@ -154,7 +161,14 @@ def example() -> None:
     click.echo(f"Ingested {path.name}: {cities} cities, {len(submission.triples)} triples")
     validation = validate_submissions([submission])
     click.echo(f"Validated: {validation.to_table().splitlines()[-1]}")
-    sys.exit(0 if validation.conforms else 1)
+    if not validation.conforms:
+        sys.exit(1)
+    with EmbeddedStore() as store:
+        store.replace_graph(submission.graph_name, submission.ntriples())
+        run = run_assessment(store, resolve_framework("paper"))
+        results = city_results(store, run.iri)
+        click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
+        _print_results(results, "table", store, run.iri)
 
 def _read_all(files: tuple[Path, ...], body: str) -> list[Submission]:
     """Read every file; an unusable one ends the command with exit code 2 and one line."""
@@ -248,3 +262,100 @@ def template(outdir: Path) -> None:
     """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR."""
     for path in write_templates(outdir):
         click.echo(f"wrote {path}")
+
+
+def _load_inputs(store: EmbeddedStore, files: tuple[Path, ...], body: str,
+                 input_format: str) -> None:
+    """Read, validate and store input files; exit 1 on violations, 2 on unusable input."""
+    if input_format == "gpci-json":
+        try:
+            submissions = [read_gpci(path) for path in files]
+        except INPUT_ERRORS as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+    else:
+        submissions = _read_all(files, body)
+    report = validate_submissions(submissions, accepted=list(store.accepted_triples()))
+    if not report.conforms:
+        click.echo(report.to_table(), err=True)
+        click.echo("refused: the input does not conform; nothing was assessed", err=True)
+        sys.exit(1)
+    for submission in submissions:
+        store.replace_graph(submission.graph_name, submission.ntriples())
+
+
+def _print_results(results: list[CityResult], fmt: str, store: EmbeddedStore, run: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        from cityculture.assess.report import write_csv
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "results.csv"
+            write_csv(results, path)
+            click.echo(path.read_text(encoding="utf-8"), nl=False)
+    elif fmt == "turtle":
+        click.echo(store.graph_turtle(run))
+    else:
+        codes = result_columns(results)
+        top = results[0].top_code() if results else ""
+        rows = [[r.ranks.get(top), r.name, r.year, *(
+            f"{r.scores[c]:.1f}" if r.scores.get(c) is not None else "-" for c in codes)]
+            for r in results]
+        click.echo(render_table(["rank", "city", "year", *codes], rows))
+
+
+@main.command("assess")
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--framework", "framework_name", default="paper", show_default=True,
+              help="paper, gpci-2023, or a Turtle file defining a csp:AssessmentFramework.")
+@click.option("--year", type=int, default=None, help="Only this year (default: all years).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "turtle"]),
+              default="table")
+@click.option("--out", "outdir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write CSV, JSON, Turtle, radar and ranking charts and report.html here.")
+@click.option("--input-format", type=click.Choice(["submission", "gpci-json"]),
+              default="submission", help="gpci-json: published GPCI scores (JSON).")
+@click.option("--sensitivity", type=int, default=0, metavar="N",
+              help="Also run N Monte Carlo samples (weights +-25 %, normalisation) and report "
+                   "rank intervals.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@_BODY
+@_STORE
+def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt: str,
+           outdir: Path | None, input_format: str, sensitivity: int, seed: int, body: str,
+           store_path: Path | None) -> None:
+    """Assess cities: ingest and validate INPUTS, then score them with a framework.
+
+    With no INPUTS, assesses what the store (--store) already holds.
+    """
+    try:
+        framework = resolve_framework(framework_name)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    with EmbeddedStore(store_path) as store:
+        steps = ["ingest and validate", "assess", "report"]
+        with click.progressbar(steps, label="assessing", file=sys.stderr,
+                               item_show_func=lambda s: s) as bar:
+            for step in bar:
+                if step == "ingest and validate" and inputs:
+                    _load_inputs(store, inputs, body, input_format)
+                elif step == "assess":
+                    run = run_assessment(store, framework, year=year)
+                    results = city_results(store, run.iri, year)
+                elif step == "report" and outdir is not None:
+                    written = write_report(results, outdir, run=run.iri,
+                                           framework=framework.iri,
+                                           run_turtle=store.graph_turtle(run.iri))
+        if not results:
+            raise click.ClickException("no city could be assessed: no observations of the "
+                                       "framework's indicators")
+        _print_results(results, fmt, store, run.iri)
+        if outdir is not None:
+            click.echo(f"wrote {len(written)} files to {outdir} (open report.html)", err=True)
+        if sensitivity:
+            intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
+                                       year=year)
+            click.echo(render_table(
+                ["city", "rank", "median rank", "5 %", "95 %"],
+                [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))

@@ -87,6 +87,11 @@ class EmbeddedStore:
                             format=ox.RdfFormat.N_TRIPLES)
         self.replace_graph(ox.NamedNode(name), data)
 
+    def graph_turtle(self, name: str) -> str:
+        """Return one named graph as Turtle."""
+        data = self._store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(name))
+        return data.decode("utf-8")
+
     def accepted_triples(self) -> Iterator[ox.Triple]:
         """Yield the triples of every accepted submission graph."""
         for name in self.graph_names():

@@ -1,0 +1,72 @@
+"""Charts of an assessment: a radar of the five elements per city, and the ranking.
+
+Drawn with matplotlib's non-interactive Agg backend, saved as PNG and SVG.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from cityculture.assess.results import CityResult
+
+ELEMENT_CODES = ["CO", "AP", "IN", "IF", "RA"]
+ELEMENT_NAMES = {"CO": "cohesion (core)", "AP": "appeal (foundation)",
+                 "IN": "innovation (multiplication)", "IF": "integration force",
+                 "RA": "radiation (presentation)"}
+
+
+def file_stem(text: str) -> str:
+    """Return a safe file name stem for a city name or IRI."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:80] or "city"
+
+
+def radar_chart(result: CityResult, outdir: Path) -> list[Path]:
+    """Draw the five element scores of one city as a radar; return the PNG and SVG paths."""
+    codes = [c for c in ELEMENT_CODES if c in result.scores]
+    if len(codes) < 3:
+        return []
+    values = [result.scores[c] or 0.0 for c in codes]
+    angles = [2 * math.pi * i / len(codes) for i in range(len(codes))]
+    figure = plt.figure(figsize=(5, 5))
+    axes = figure.add_subplot(polar=True)
+    axes.plot([*angles, angles[0]], [*values, values[0]], linewidth=2)
+    axes.fill([*angles, angles[0]], [*values, values[0]], alpha=0.25)
+    axes.set_xticks(angles)
+    axes.set_xticklabels([ELEMENT_NAMES.get(c, c) for c in codes], fontsize=8)
+    axes.set_ylim(0, 100)
+    axes.set_title(f"{result.name} {result.year}: elements of cultural soft power", fontsize=10)
+    stem = outdir / f"radar-{file_stem(result.name)}-{result.year}"
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for path in paths:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return paths
+
+
+def ranking_chart(results: list[CityResult], outdir: Path, code: str | None = None) -> list[Path]:
+    """Draw the ranking on the top index of one year as horizontal bars; return the paths."""
+    if not results:
+        return []
+    code = code or results[0].top_code()
+    year = results[0].year
+    scored = sorted(((r.scores.get(code), r.name) for r in results
+                     if r.year == year and r.scores.get(code) is not None), reverse=False)
+    figure = plt.figure(figsize=(7, max(3.0, 0.25 * len(scored) + 1)))
+    axes = figure.add_subplot()
+    axes.barh([name for _, name in scored], [value for value, _ in scored])
+    axes.set_xlabel(results[0].labels.get(code, code))
+    axes.set_title(f"Ranking {year}: {results[0].labels.get(code, code)}", fontsize=10)
+    axes.tick_params(axis="y", labelsize=7)
+    stem = outdir / f"ranking-{file_stem(code)}-{year}"
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
+    for path in paths:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return paths
