@@ -16,7 +16,7 @@
 #   ?framework  IRI of the assessment framework
 #   ?year       integer, optional: only this year
 # Writes: csp:IndicatorScore nodes with csp:city, csp:refYear, csp:frameworkNode,
-#   csp:scoreValue, prov:wasDerivedFrom (observations), prov:wasGeneratedBy (the run).
+#   csp:scoreValue, prov:wasGeneratedBy (the run); then prov:wasDerivedFrom (observations).
 PREFIX csp:  <https://w3id.org/cityculture/ontology/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX xsd:  <http://www.w3.org/2001/XMLSchema#>
@@ -28,7 +28,6 @@ INSERT {
            csp:refYear ?year ;
            csp:frameworkNode ?node ;
            csp:scoreValue ?scoreValue ;
-           prov:wasDerivedFrom ?obs ;
            prov:wasGeneratedBy ?run .
   }
 }
@@ -63,31 +62,45 @@ WHERE {
     }
     GROUP BY ?indicator ?year ?city
   }
-  GRAPH ?g3 { ?obs csp:indicator ?indicator ; csp:refYear ?year ; csp:city ?city . }
   BIND (?direction = csp:higherIsBetter AS ?higher)
   BIND (IF(?max = ?min, 50.0,
-           IF(?higher, 100 * (?value - ?min) / (?max - ?min),
-                       100 * (?max - ?value) / (?max - ?min))) AS ?minMaxScore)
+           IF(?higher, 100 * (?value - ?min) / xsd:double(?max - ?min),
+                       100 * (?max - ?value) / xsd:double(?max - ?min))) AS ?minMaxScore)
   # z-score on the min-max rescaled values (variance at most 2500): Newton square root
-  BIND (100 / IF(?max = ?min, 1, ?max - ?min) AS ?scale)
-  BIND (((?squares - ?sum * ?sum / ?n) / ?n) * ?scale * ?scale AS ?variance)
-  BIND ((?variance + 1) / 2 AS ?r0)
-  BIND (IF(?r0 > 0, (?r0 + ?variance / ?r0) / 2, 0) AS ?r1)
-  BIND (IF(?r1 > 0, (?r1 + ?variance / ?r1) / 2, 0) AS ?r2)
-  BIND (IF(?r2 > 0, (?r2 + ?variance / ?r2) / 2, 0) AS ?r3)
-  BIND (IF(?r3 > 0, (?r3 + ?variance / ?r3) / 2, 0) AS ?r4)
-  BIND (IF(?r4 > 0, (?r4 + ?variance / ?r4) / 2, 0) AS ?r5)
-  BIND (IF(?r5 > 0, (?r5 + ?variance / ?r5) / 2, 0) AS ?r6)
-  BIND (IF(?r6 > 0, (?r6 + ?variance / ?r6) / 2, 0) AS ?r7)
-  BIND (IF(?r7 > 0, (?r7 + ?variance / ?r7) / 2, 0) AS ?r8)
-  BIND (IF(?r8 > 0, (?r8 + ?variance / ?r8) / 2, 0) AS ?r9)
-  BIND (IF(?r9 > 0, (?r9 + ?variance / ?r9) / 2, 0) AS ?r10)
-  BIND (IF(?r10 > 0, (?r10 + ?variance / ?r10) / 2, 0) AS ?r11)
-  BIND (IF(?r11 > 0, (?r11 + ?variance / ?r11) / 2, 0) AS ?r12)
-  BIND (IF(?r12 > 1e-12, (?value - ?sum / ?n) * ?scale / ?r12, 0.0) AS ?z)
+  BIND (100 / xsd:double(IF(?max = ?min, 1, ?max - ?min)) AS ?scale)
+  BIND (xsd:double((?squares - ?sum * ?sum / xsd:double(?n)) / xsd:double(?n)) * ?scale * ?scale AS ?variance)
+  BIND ((?variance + 1) / 2.0e0 AS ?r0)
+  BIND (IF(?r0 > 0, (?r0 + ?variance / ?r0) / 2.0e0, 0) AS ?r1)
+  BIND (IF(?r1 > 0, (?r1 + ?variance / ?r1) / 2.0e0, 0) AS ?r2)
+  BIND (IF(?r2 > 0, (?r2 + ?variance / ?r2) / 2.0e0, 0) AS ?r3)
+  BIND (IF(?r3 > 0, (?r3 + ?variance / ?r3) / 2.0e0, 0) AS ?r4)
+  BIND (IF(?r4 > 0, (?r4 + ?variance / ?r4) / 2.0e0, 0) AS ?r5)
+  BIND (IF(?r5 > 0, (?r5 + ?variance / ?r5) / 2.0e0, 0) AS ?r6)
+  BIND (IF(?r6 > 0, (?r6 + ?variance / ?r6) / 2.0e0, 0) AS ?r7)
+  BIND (IF(?r7 > 0, (?r7 + ?variance / ?r7) / 2.0e0, 0) AS ?r8)
+  BIND (IF(?r8 > 0, (?r8 + ?variance / ?r8) / 2.0e0, 0) AS ?r9)
+  BIND (IF(?r9 > 0, (?r9 + ?variance / ?r9) / 2.0e0, 0) AS ?r10)
+  BIND (IF(?r10 > 0, (?r10 + ?variance / ?r10) / 2.0e0, 0) AS ?r11)
+  BIND (IF(?r11 > 0, (?r11 + ?variance / ?r11) / 2.0e0, 0) AS ?r12)
+  BIND (IF(?r12 > 1e-12, xsd:double(?value - ?sum / xsd:double(?n)) * ?scale / ?r12, 0.0) AS ?z)
   BIND (IF(?higher, ?z, -?z) AS ?zScore)
   BIND (IF(?method = csp:noNormalisation, ?value,
            IF(?method = csp:zScore, ?zScore, ?minMaxScore)) AS ?scoreValue)
   BIND (IRI(CONCAT(STR(?run), "/score/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
                                                      STR(?year))))) AS ?score)
+} ;
+
+# Provenance: each indicator score was derived from the observations it averages. Score IRIs
+# are computed from (node, city, year), so each observation finds its score by lookup.
+INSERT { GRAPH ?run { ?score prov:wasDerivedFrom ?obs . } }
+WHERE {
+  GRAPH ?frameworkGraph {
+    ?node csp:inFramework ?framework ;
+          csp:level 0 ;
+          csp:standsFor ?indicator .
+  }
+  GRAPH ?g { ?obs csp:indicator ?indicator ; csp:refYear ?year ; csp:city ?city . }
+  BIND (IRI(CONCAT(STR(?run), "/score/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
+                                                     STR(?year))))) AS ?score)
+  FILTER EXISTS { GRAPH ?run { ?score csp:scoreValue ?value } }
 }

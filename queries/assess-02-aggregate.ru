@@ -67,10 +67,12 @@ INSERT {
 WHERE {
   GRAPH ?fg1 { ?node csp:inFramework ?framework ; csp:level ?level .
                ?child csp:parentNode ?node . }
-  GRAPH ?run { ?childScore csp:frameworkNode ?child ; csp:city ?city ; csp:refYear ?year . }
-  BIND (IRI(CONCAT(STR(?run), "/score/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
-                                                     STR(?year))))) AS ?score)
-  GRAPH ?run { ?score csp:scoreValue ?any . }
+  GRAPH ?run { ?score csp:frameworkNode ?node ; csp:city ?city ; csp:refYear ?year ;
+                      csp:scoreValue ?any . }
+  # score IRIs are computed from (node, city, year): look the child's up instead of joining
+  BIND (IRI(CONCAT(STR(?run), "/score/", MD5(CONCAT(STR(?child), " ", STR(?city), " ",
+                                                     STR(?year))))) AS ?childScore)
+  FILTER EXISTS { GRAPH ?run { ?childScore csp:scoreValue ?childValue } }
 } ;
 
 INSERT {
@@ -111,7 +113,8 @@ WHERE {
   BIND (COALESCE(?have, 0) / ?selected AS ?coverage)
   FILTER (?coverage < ?minimum)
   BIND (CONCAT("data for ", STR(COALESCE(?have, 0)), " of ", STR(?selected),
-               " parts; at least ", STR(?minimum * 100), " % are needed") AS ?reason)
+               " parts; at least ", STR(xsd:integer(ROUND(?minimum * 100))),
+               " % are needed") AS ?reason)
   BIND (IRI(CONCAT(STR(?run), "/not-scored/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
                                                           STR(?year))))) AS ?record)
 }

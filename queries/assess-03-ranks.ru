@@ -11,14 +11,13 @@ PREFIX xsd:  <http://www.w3.org/2001/XMLSchema#>
 INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
 WHERE {
   {
-    SELECT ?score (COUNT(?better) + 1 AS ?rank) WHERE {
+    # each score meets every score of its node and year, itself included, so every score
+    # gets a row and no OPTIONAL with an outer FILTER is needed (engines differ on those)
+    SELECT ?score (SUM(IF(?otherValue > ?value, 1, 0)) + 1 AS ?rank) WHERE {
       GRAPH ?run {
         ?score csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?value .
         FILTER NOT EXISTS { ?score a csp:IndicatorScore }
-        OPTIONAL {
-          ?better csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?betterValue .
-          FILTER (?betterValue > ?value)
-        }
+        ?other csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?otherValue .
       }
     }
     GROUP BY ?score
