@@ -320,11 +320,14 @@ def _print_results(results: list[CityResult], fmt: str, store: EmbeddedStore, ru
               help="Also run N Monte Carlo samples (weights +-25 %, normalisation) and report "
                    "rank intervals.")
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--classify", is_flag=True,
+              help="Classify the cities with HermiT (soft-power-led, hard-power-led, in "
+                   "dislocation, in harmony) and write the inferred types into the run.")
 @_BODY
 @_STORE
 def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt: str,
-           outdir: Path | None, input_format: str, sensitivity: int, seed: int, body: str,
-           store_path: Path | None) -> None:
+           outdir: Path | None, input_format: str, sensitivity: int, seed: int,
+           classify: bool, body: str, store_path: Path | None) -> None:
     """Assess cities: ingest and validate INPUTS, then score them with a framework.
 
     With no INPUTS, assesses what the store (--store) already holds.
@@ -353,6 +356,16 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
         _print_results(results, fmt, store, run.iri)
         if outdir is not None:
             click.echo(f"wrote {len(written)} files to {outdir} (open report.html)", err=True)
+        if classify:
+            from cityculture.assess.classify import classify_cities
+
+            latest = year if year is not None else max(r.year for r in results)
+            classes = classify_cities(store, run.iri, latest)
+            names = {r.city: r.name for r in results}
+            click.echo(render_table(
+                ["city", f"classes ({latest}, inferred by HermiT)"],
+                [[names.get(c, c), ", ".join(sorted(x.rsplit("/", 1)[-1] for x in found))]
+                 for c, found in sorted(classes.items(), key=lambda i: names.get(i[0], ""))]))
         if sensitivity:
             intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
                                        year=year)

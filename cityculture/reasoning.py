@@ -129,3 +129,39 @@ def check_consistency(extra: Iterable[Graph] = (), *, explain: bool = True) -> C
         if not consistent and explain and len(data):
             report.offending = _blame(model, data, workdir)
     return report
+
+
+def inferred_types(extra: Graph, individuals: Iterable[str]) -> dict[str, set[str]]:
+    """Classify individuals with HermiT against the ontology; return their inferred classes.
+
+    ``extra`` holds the individuals' assertions. Only named classes are returned.
+    """
+    import owlready2
+
+    union = Graph()
+    union += load_model()
+    union += extra
+    with tempfile.TemporaryDirectory(prefix="cityculture-hermit-") as tmp:
+        path = Path(tmp) / "model.nt"
+        clean = Graph()
+        for triple in union:
+            if triple[1] != OWL.imports:
+                clean.add(triple)
+        clean.serialize(path, format="nt", encoding="utf-8")
+        world = owlready2.World()
+        world.get_ontology(path.as_uri()).load()
+        try:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+            found: dict[str, set[str]] = {}
+            for iri in individuals:
+                entity = world[iri]
+                classes = set()
+                if entity is not None:
+                    for cls in entity.INDIRECT_is_a:
+                        cls_iri = getattr(cls, "iri", None)
+                        if cls_iri:
+                            classes.add(cls_iri)
+                found[iri] = classes
+        finally:
+            world.close()
+    return found

@@ -197,3 +197,23 @@ def test_cq11_failed_validations_from_report_graphs(tmp_path: Path) -> None:
     got = {(str(r.file), int(r.row), str(r.column), str(r.code)) for r in rows}
     assert got == {("city-a.csv", 5, "F (value)", "VALUE-OUT-OF-RANGE"),
                    ("city-b.csv", 3, "G (unit)", "UNIT-MISMATCH")}
+
+
+def test_hermit_classifies_cities_from_their_balance(assessed: tuple[EmbeddedStore, str]) -> None:
+    from cityculture.assess.classify import classify_cities
+
+    store, run = assessed
+    classes = classify_cities(store, run, 2023)
+    short = {URIRef(city): {c.rsplit("/", 1)[-1] for c in found}
+             for city, found in classes.items()}
+    assert short == {
+        ALPHA: {"CityInHarmony"},
+        BETA: {"HardPowerLedCity", "CityInDislocation"},
+        GAMMA: {"CityInDislocation"},
+        DELTA: {"CityInDislocation"},
+    }
+    written = store.select(bind_parameters("""
+        PREFIX csp: <https://w3id.org/cityculture/ontology/>
+        SELECT ?city WHERE { GRAPH ?run { ?city a csp:CityInDislocation } }""",
+        {"run": URIRef(run)}))
+    assert {r["city"] for r in written} == {BETA, GAMMA, DELTA}
