@@ -15,11 +15,15 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import OWL, RDF, Graph, URIRef
 from rdflib.term import Node
 
 from cityculture.model import load_model
+
+if TYPE_CHECKING:
+    import owlready2
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +50,8 @@ class ConsistencyReport:
         return self.consistent and not self.unsatisfiable_classes
 
 
-def _hermit_consistent(graph: Graph, workdir: Path) -> tuple[bool, list[str]]:
-    """Run HermiT on a graph; return (consistent, unsatisfiable class IRIs)."""
+def _world(graph: Graph, workdir: Path) -> owlready2.World:
+    """Load a graph into a fresh owlready2 world, with every owl:imports dropped."""
     import owlready2
 
     if shutil.which(owlready2.JAVA_EXE) is None and not Path(owlready2.JAVA_EXE).exists():
@@ -60,6 +64,14 @@ def _hermit_consistent(graph: Graph, workdir: Path) -> tuple[bool, list[str]]:
     clean.serialize(path, format="nt", encoding="utf-8")
     world = owlready2.World()
     world.get_ontology(path.as_uri()).load()
+    return world
+
+
+def _hermit_consistent(graph: Graph, workdir: Path) -> tuple[bool, list[str]]:
+    """Run HermiT on a graph; return (consistent, unsatisfiable class IRIs)."""
+    import owlready2
+
+    world = _world(graph, workdir)
     try:
         owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         unsat = {
@@ -142,14 +154,7 @@ def inferred_types(extra: Graph, individuals: Iterable[str]) -> dict[str, set[st
     union += load_model()
     union += extra
     with tempfile.TemporaryDirectory(prefix="cityculture-hermit-") as tmp:
-        path = Path(tmp) / "model.nt"
-        clean = Graph()
-        for triple in union:
-            if triple[1] != OWL.imports:
-                clean.add(triple)
-        clean.serialize(path, format="nt", encoding="utf-8")
-        world = owlready2.World()
-        world.get_ontology(path.as_uri()).load()
+        world = _world(union, Path(tmp))
         try:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
             found: dict[str, set[str]] = {}

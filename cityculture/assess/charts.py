@@ -42,7 +42,11 @@ def radar_chart(result: CityResult, outdir: Path) -> list[Path]:
     axes.set_xticklabels([ELEMENT_NAMES.get(c, c) for c in codes], fontsize=8)
     axes.set_ylim(0, 100)
     axes.set_title(f"{result.name} {result.year}: elements of cultural soft power", fontsize=10)
-    stem = outdir / f"radar-{file_stem(result.name)}-{result.year}"
+    return _save(figure, outdir / f"radar-{file_stem(result.name)}-{result.year}")
+
+
+def _save(figure: plt.Figure, stem: Path) -> list[Path]:
+    """Save a figure as PNG and SVG next to each other, then free it."""
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     for path in paths:
         figure.savefig(path, dpi=100, bbox_inches="tight")
@@ -64,9 +68,4 @@ def ranking_chart(results: list[CityResult], outdir: Path, code: str | None = No
     axes.set_xlabel(results[0].labels.get(code, code))
     axes.set_title(f"Ranking {year}: {results[0].labels.get(code, code)}", fontsize=10)
     axes.tick_params(axis="y", labelsize=7)
-    stem = outdir / f"ranking-{file_stem(code)}-{year}"
-    paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
-    for path in paths:
-        figure.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(figure)
-    return paths
+    return _save(figure, outdir / f"ranking-{file_stem(code)}-{year}")
