@@ -12,12 +12,24 @@ INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
 WHERE {
   {
     # each score meets every score of its node and year, itself included, so every score
-    # gets a row and no OPTIONAL with an outer FILTER is needed (engines differ on those)
+    # gets a row and no OPTIONAL with an outer FILTER is needed (engines differ on those);
+    # the two sides are subqueries so that the store joins them on (node, year) by hash
     SELECT ?score (SUM(IF(?otherValue > ?value, 1, 0)) + 1 AS ?rank) WHERE {
-      GRAPH ?run {
-        ?score csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?value .
-        FILTER NOT EXISTS { ?score a csp:IndicatorScore }
-        ?other csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?otherValue .
+      {
+        SELECT ?score ?node ?year ?value WHERE {
+          GRAPH ?run {
+            ?score csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?value .
+            FILTER NOT EXISTS { ?score a csp:IndicatorScore }
+          }
+        }
+      }
+      {
+        SELECT ?node ?year ?otherValue WHERE {
+          GRAPH ?run {
+            ?other csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?otherValue .
+            FILTER NOT EXISTS { ?other a csp:IndicatorScore }
+          }
+        }
       }
     }
     GROUP BY ?score
