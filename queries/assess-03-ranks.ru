@@ -24,7 +24,7 @@ WHERE {
         }
       }
       {
-        SELECT ?node ?year ?otherValue WHERE {
+        SELECT ?node ?year ?other ?otherValue WHERE {
           GRAPH ?run {
             ?other csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?otherValue .
             FILTER NOT EXISTS { ?other a csp:IndicatorScore }
