@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
@@ -95,6 +96,7 @@ def _decimal_lexical(number: Decimal, text: str) -> str:
     return format(number, "f")
 
 
+@lru_cache(maxsize=4096)
 def parse_year(text: str) -> ox.Literal:
     """Return an ``xsd:integer`` literal for a whole number, else the text as a string."""
     if _YEAR.match(text):
