@@ -100,9 +100,9 @@ def run_engine(engine: str, corpus: Path) -> dict[str, object]:
         store.oxigraph.bulk_load(path=str(corpus), format=ox.RdfFormat.N_TRIPLES,
                                  to_graph=ox.NamedNode(SUB))
     else:
-        from cityculture.store.rdflib_store import RdflibStore
+        from cityculture.store.backends import RdflibBackend
 
-        store = RdflibStore()
+        store = RdflibBackend()
         store.dataset.graph(SUB).parse(corpus, format="nt")
     loaded = time.perf_counter()
     run = run_assessment(store, resolve_framework("paper"))

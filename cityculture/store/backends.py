@@ -377,6 +377,11 @@ class RdflibBackend:
             target = self.dataset.graph(name)
             target.addN((s, p, o, target) for s, p, o in fresh)
 
+    def load_graph(self, graph: str, path: Path) -> None:
+        """Replace ``graph`` with the content of a Turtle file (what an assessment loads)."""
+        self.replace_graph(graph, Graph().parse(path, format="turtle").serialize(
+            format="nt", encoding="utf-8"))
+
     def graph_ntriples(self, graph: str) -> bytes:
         """Return ``graph`` as sorted N-Triples."""
         with self._lock:
