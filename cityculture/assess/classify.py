@@ -13,7 +13,7 @@ import hashlib
 
 from rdflib import RDF, Graph, Literal, URIRef
 
-from cityculture.assess.run import SparqlStore
+from cityculture.assess.run import AssessmentStore
 from cityculture.namespaces import CSP
 from cityculture.queries import bind_parameters, load_query, sparql_term
 from cityculture.reasoning import inferred_types
@@ -23,7 +23,7 @@ QUADRANTS = {"strong-strong": CSP.strongStrong, "soft-led": CSP.softLed,
              "hard-led": CSP.hardLed, "weak-weak": CSP.weakWeak}
 
 
-def classify_cities(store: SparqlStore, run: str, year: int) -> dict[str, set[str]]:
+def classify_cities(store: AssessmentStore, run: str, year: int) -> dict[str, set[str]]:
     """Classify the cities of one run and year; write balances and inferred types; return them."""
     rows = store.select(bind_parameters(load_query("cq05-soft-hard-balance").text,
                                         {"run": URIRef(run), "year": Literal(year)}))

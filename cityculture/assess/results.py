@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from cityculture.assess.run import SparqlStore
+from cityculture.assess.run import AssessmentStore
 from cityculture.queries import bind_parameters, load_query
 
 
@@ -34,7 +34,7 @@ class CityResult:
                 "scores": self.scores, "ranks": self.ranks, "not_scored": self.not_scored}
 
 
-def city_results(store: SparqlStore, run: str, year: int | None = None) -> list[CityResult]:
+def city_results(store: AssessmentStore, run: str, year: int | None = None) -> list[CityResult]:
     """Collect the results of a run per city and year (CQ4 for every city)."""
     bindings: dict[str, URIRef | Literal] = {"run": URIRef(run)}
     if year is not None:

@@ -13,26 +13,36 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
-from rdflib.term import Identifier, Node
+from rdflib.term import Node
 
 from cityculture.assess.frameworks import Framework
 from cityculture.model import indicators_path, ontology_path
 from cityculture.queries import bind_parameters, load_query
 from cityculture.resources import resource_path
+from cityculture.store.backends import Backend, OxigraphBackend
+from cityculture.store.embedded import EmbeddedStore
 
 RUN_BASE = "https://w3id.org/cityculture/run/"
 MODEL_GRAPH = "https://w3id.org/cityculture/graph/model"
 
 
-class SparqlStore(Protocol):
-    """What an assessment needs from a store: SELECT, UPDATE, loading a Turtle file."""
+AssessmentStore = Backend | EmbeddedStore
+"""Where an assessment runs: any :class:`~cityculture.store.backends.Backend` (embedded
+Oxigraph, rdflib, a remote SPARQL 1.1 endpoint such as Oxigraph server or Virtuoso), or an
+:class:`~cityculture.store.embedded.EmbeddedStore` (wrapped as an ``OxigraphBackend``)."""
 
-    def select(self, query: str) -> list[dict[str, Identifier | None]]: ...  # noqa: D102
-    def update(self, update: str) -> None: ...  # noqa: D102
-    def load_graph(self, name: str, path: object) -> None: ...  # noqa: D102
+SparqlStore = AssessmentStore  # the former name, kept for callers
+
+
+def as_backend(store: AssessmentStore) -> Backend:
+    """Return ``store`` as a :class:`~cityculture.store.backends.Backend`."""
+    if isinstance(store, EmbeddedStore):
+        return OxigraphBackend(store=store)
+    return store
 
 
 @dataclass(frozen=True)
@@ -44,15 +54,23 @@ class AssessmentRun:
     year: int | None
 
 
-def load_model(store: SparqlStore, framework: Framework) -> None:
+def turtle_as_ntriples(path: Path) -> bytes:
+    """Read a Turtle file and return its triples as N-Triples (what ``replace_graph`` takes)."""
+    return ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE),
+                        format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def load_model(store: AssessmentStore, framework: Framework) -> None:
     """Put the ontology, the indicator scheme and the framework into their named graphs."""
-    store.load_graph(MODEL_GRAPH, ontology_path())
-    store.load_graph(MODEL_GRAPH + "/indicators", indicators_path())
-    store.load_graph(MODEL_GRAPH + "/cube", resource_path("ontology", "cube.ttl"))
-    store.load_graph(framework.graph, framework.path)
+    backend = as_backend(store)
+    for graph, path in [(MODEL_GRAPH, ontology_path()),
+                        (MODEL_GRAPH + "/indicators", indicators_path()),
+                        (MODEL_GRAPH + "/cube", resource_path("ontology", "cube.ttl")),
+                        (framework.graph, framework.path)]:
+        backend.replace_graph(graph, turtle_as_ntriples(Path(path)))
 
 
-def _execute(store: SparqlStore, name: str, bindings: Mapping[str, Node]) -> None:
+def _execute(store: Backend, name: str, bindings: Mapping[str, Node]) -> None:
     store.update(bind_parameters(load_query(name).text, bindings))
 
 
@@ -64,13 +82,17 @@ def new_run_iri(framework: Framework, year: int | None) -> str:
 
 
 def run_assessment(
-    store: SparqlStore,
+    store: AssessmentStore,
     framework: Framework,
     *,
     year: int | None = None,
     run_iri: str | None = None,
 ) -> AssessmentRun:
-    """Assess every city in the store with a framework; return the run (a named graph)."""
+    """Assess every city in the store with a framework; return the run (a named graph).
+
+    ``store`` is any backend (or an embedded store); the same update files run on each.
+    """
+    store = as_backend(store)
     load_model(store, framework)
     run = run_iri or new_run_iri(framework, year)
     started = datetime.now(UTC).isoformat()

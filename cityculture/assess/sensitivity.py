@@ -21,7 +21,7 @@ from rdflib.namespace import RDF
 
 from cityculture.assess.frameworks import Framework, resolve_framework
 from cityculture.assess.results import city_results
-from cityculture.assess.run import SparqlStore, run_assessment
+from cityculture.assess.run import AssessmentStore, run_assessment
 from cityculture.namespaces import CSP
 
 METHODS = [CSP.minMax, CSP.zScore]
@@ -64,7 +64,7 @@ def perturbed_framework(framework: Framework, rng: random.Random, spread: float,
 
 
 def rank_intervals(
-    store: SparqlStore,
+    store: AssessmentStore,
     framework: Framework,
     *,
     samples: int = 50,
