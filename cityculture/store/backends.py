@@ -51,7 +51,7 @@ from rdflib.term import Identifier
 
 from cityculture.queries import bind_parameters, sparql_term
 from cityculture.rdf_terms import to_rdflib
-from cityculture.store.embedded import STAGING_SUFFIX, EmbeddedStore
+from cityculture.store.embedded import HIDDEN_SUFFIXES, STAGING_SUFFIX, EmbeddedStore
 
 Row = dict[str, Identifier | None]
 """One solution: variable name (without ``?``) -> rdflib term, ``None`` when unbound."""
@@ -315,7 +315,7 @@ class OxigraphBackend:
         """Return the named graphs holding triples (staging graphs excluded), sorted."""
         store = self.store.oxigraph
         names = [g.value for g in store.named_graphs()
-                 if isinstance(g, ox.NamedNode) and not g.value.endswith(STAGING_SUFFIX)
+                 if isinstance(g, ox.NamedNode) and not g.value.endswith(HIDDEN_SUFFIXES)
                  and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None]
         return sorted(names)
 

@@ -1,10 +1,18 @@
 """The embedded store: Oxigraph (pyoxigraph) in memory or in a directory, no server needed.
 
-Each accepted submission is one named graph. A graph is replaced all-or-nothing: the new
-triples are written to a staging graph in one transaction, then a single SPARQL Update
-request (one transaction in Oxigraph) swaps it in. A process killed in between leaves the
-previous version intact; a leftover staging graph is never read as accepted data and is
-removed the next time the store is opened.
+Each accepted submission is one named graph, written all-or-nothing:
+
+* a graph that does not exist yet (the usual case: submissions are named by the digest of
+  their content) is bulk-loaded straight into place, at the speed of Oxigraph's bulk
+  loader. A marker graph (``<graph>#loading``) is written before and removed after; if the
+  process dies in between, the next open finds the marker and removes the half-loaded graph;
+* a graph that exists is replaced through a staging graph (``<graph>#staging``, bulk-loaded),
+  then a single SPARQL Update request (one transaction in Oxigraph) swaps it in. A process
+  killed in between leaves the previous version intact; a leftover staging graph is never
+  read as accepted data and is removed the next time the store is opened. On disk this
+  swap is a large transaction and takes much longer than the bulk load.
+
+Marker and staging graphs are hidden from :meth:`EmbeddedStore.graph_names`.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from cityculture.ingest.submission import SUBMISSION_BASE
 from cityculture.rdf_terms import to_rdflib
 
 STAGING_SUFFIX = "#staging"
+LOADING_SUFFIX = "#loading"
+HIDDEN_SUFFIXES = (STAGING_SUFFIX, LOADING_SUFFIX)
+_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 
 class EmbeddedStore:
@@ -28,9 +39,18 @@ class EmbeddedStore:
         """Open (or create) a store in ``path``, or in memory when ``path`` is None."""
         self.path = path
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        self._recover()
+
+    def _recover(self) -> None:
+        """Undo what a process killed during a load left: half-loaded and staging graphs."""
         for name in self.graph_names(include_staging=True):
-            if name.endswith(STAGING_SUFFIX):
+            if name.endswith(LOADING_SUFFIX):
+                self._store.remove_graph(ox.NamedNode(name.removesuffix(LOADING_SUFFIX)))
+        for name in self.graph_names(include_staging=True):
+            if name.endswith(HIDDEN_SUFFIXES):
                 self._store.remove_graph(ox.NamedNode(name))
+        if self.path is not None:
+            self._store.flush()
 
     @property
     def oxigraph(self) -> ox.Store:
@@ -41,7 +61,7 @@ class EmbeddedStore:
         """Return the names of the named graphs, sorted."""
         names = sorted(g.value for g in self._store.named_graphs()
                        if isinstance(g, ox.NamedNode))
-        return [n for n in names if include_staging or not n.endswith(STAGING_SUFFIX)]
+        return [n for n in names if include_staging or not n.endswith(HIDDEN_SUFFIXES)]
 
     def close(self) -> None:
         """Release the store (and its directory lock)."""
@@ -56,7 +76,13 @@ class EmbeddedStore:
         self.close()
 
     def replace_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
-        """Replace the content of one named graph atomically with N-Triples data."""
+        """Replace the content of one named graph atomically with N-Triples data.
+
+        :raises SyntaxError: the data do not parse (the store is left as it was).
+        """
+        if not self._store.contains_named_graph(name):
+            self._load_new_graph(name, ntriples)
+            return
         staging = ox.NamedNode(name.value + STAGING_SUFFIX)
         if self._store.contains_named_graph(staging):
             self._store.remove_graph(staging)
@@ -68,6 +94,22 @@ class EmbeddedStore:
         )
         if self.path is not None:
             self._store.flush()
+
+    def _load_new_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
+        """Bulk-load a graph that does not exist yet, between two writes of a marker graph."""
+        marker = ox.NamedNode(name.value + LOADING_SUFFIX)
+        self._store.add(ox.Quad(name, _COMMENT, ox.Literal("bulk load in progress"), marker))
+        if self.path is not None:
+            self._store.flush()
+        try:
+            self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+        except BaseException:
+            self._store.remove_graph(name)
+            raise
+        finally:
+            self._store.remove_graph(marker)
+            if self.path is not None:
+                self._store.flush()
 
     def select(self, query: str) -> list[dict[str, Identifier | None]]:
         """Run a SELECT query; return rows of rdflib terms (unbound variables are None)."""
