@@ -1,0 +1,118 @@
+"""The ``publish`` and ``serve`` commands: put the data on the web as linked data.
+
+``publish`` writes a static site (dumps, DCAT/VoID description, ontology documentation, one
+page per resource with Turtle and JSON-LD twins); ``serve`` serves it with content
+negotiation and a read-only SPARQL endpoint, under uvicorn.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from cityculture.publish.describe import Publisher
+from cityculture.publish.iris import DEFAULT_BASE, check_base_iri
+
+
+def _base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        return check_base_iri(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+_STORE = click.option("--store", "store_path", default=None,
+                      type=click.Path(file_okay=False, exists=True, path_type=Path),
+                      help="Publish this embedded store directory instead of the bundled "
+                           "example.")
+_BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=True,
+                     callback=_base, help="The base of every published IRI; IRIs under "
+                                          f"{DEFAULT_BASE} are rewritten to it.")
+
+
+def _publish(outdir: Path, store_path: Path | None, base: str, publisher: str) -> None:
+    from cityculture.publish.site import publish_site
+    from cityculture.publish.source import example_source, store_source
+
+    source = store_source(store_path) if store_path else example_source()
+    site = publish_site(source, outdir, base=base, publisher=Publisher(publisher))
+    click.echo(f"published {site.pages} pages and {len(site.dumps)} dumps to {outdir} "
+               f"(base {base})", err=True)
+
+
+@click.command("publish")
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@_STORE
+@_BASE
+@click.option("--publisher", default="The cityculture project", show_default=True,
+              help="The publisher named in the dataset description (dct:publisher).")
+def publish(outdir: Path, store_path: Path | None, base: str, publisher: str) -> None:
+    """Publish the example (or --store) as linked data into OUTDIR.
+
+    Writes dumps (Turtle, N-Triples, JSON-LD, RDF/XML for the ontology), a DCAT 3 and VoID
+    description, the ontology's documentation, and one page per city, nation, indicator,
+    element, assessment run and every other resource, each with Turtle and JSON-LD twins.
+    """
+    _publish(outdir, store_path, base, publisher)
+
+
+@click.command("serve")
+@click.argument("site", required=False, type=click.Path(file_okay=False, exists=True,
+                                                         path_type=Path))
+@_STORE
+@_BASE
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--timeout", "query_timeout", default=10.0, show_default=True, type=float,
+              help="SPARQL query time limit in seconds (the query is stopped, 503).")
+@click.option("--max-results", default=10_000, show_default=True, type=click.IntRange(1),
+              help="Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) a query may return.")
+@click.option("--max-result-bytes", default=50_000_000, show_default=True,
+              type=click.IntRange(1), help="Most bytes a query result may take.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="SPARQL worker processes (queries run at the same time).")
+@click.option("--worker-memory", default=2048, show_default=True, type=click.IntRange(0),
+              help="Address-space cap of each SPARQL worker in MB (0: none).")
+@click.option("--queue-timeout", default=5.0, show_default=True, type=float,
+              help="How long a query waits for a free worker before 503.")
+@click.option("--cors", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Allow cross-origin requests from ORIGIN ('*' for any); off by default.")
+def serve(site: Path | None, store_path: Path | None, base: str, host: str, port: int,
+          query_timeout: float, max_results: int, max_result_bytes: int, workers: int,
+          worker_memory: int, queue_timeout: float, cors_origins: tuple[str, ...]) -> None:
+    """Serve a published SITE (or publish --store to a temporary site and serve that).
+
+    Content negotiation: a resource IRI answers 303 to its HTML, Turtle, JSON-LD or
+    N-Triples document by Accept (406 if none fits); documents are served as they are. A
+    read-only SPARQL 1.1 endpoint answers at /sparql. Runs under uvicorn.
+    """
+    import uvicorn
+
+    from cityculture.serve.app import ServeConfig, create_app
+    from cityculture.serve.sparql import Limits
+
+    if (site is None) == (store_path is None):
+        raise click.UsageError("give a published SITE folder or --store PATH (one of them)")
+    temporary = None
+    if site is None:
+        temporary = tempfile.TemporaryDirectory(prefix="cityculture-site-")
+        site = Path(temporary.name)
+        _publish(site, store_path, base, "The cityculture project")
+    config = ServeConfig(site=site, limits=Limits(query_timeout, max_results, max_result_bytes),
+                         workers=workers, worker_memory_mb=worker_memory,
+                         queue_timeout=queue_timeout, cors_origins=list(cors_origins))
+    try:
+        app = create_app(config)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"serving {site} on http://{host}:{port}/ (SPARQL at /sparql)", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                    timeout_graceful_shutdown=5)
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+    sys.exit(0)

@@ -1,0 +1,95 @@
+"""JSON-LD with a local context: every published JSON-LD document carries its context inline.
+
+Nothing that reads these files needs the network: the context is embedded in each document
+(and also written once as ``context.jsonld`` for those who want to compact their own data
+with it), never referenced by URL. Keys and ``@id`` values are compact IRIs (``csp:City``)
+where a prefix of the context covers them; literals keep their exact lexical form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+import pyoxigraph as ox
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# A suffix that JSON-LD could not mistake for anything else once appended to a prefix.
+_SUFFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.~%-]*$")
+
+
+class Compactor:
+    """Turns IRIs into compact IRIs with the prefixes of a context (longest namespace wins)."""
+
+    def __init__(self, prefixes: Mapping[str, str]) -> None:
+        """Use ``prefixes`` (prefix -> namespace IRI)."""
+        self.prefixes = dict(prefixes)
+        self._ordered = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+
+    def compact(self, iri: str) -> str:
+        """Return ``prefix:suffix`` when a namespace covers ``iri`` safely, else ``iri``.
+
+        >>> Compactor({"csp": "https://w3id.org/cityculture/ontology/"}).compact(
+        ...     "https://w3id.org/cityculture/ontology/City")
+        'csp:City'
+        """
+        for prefix, namespace in self._ordered:
+            if iri.startswith(namespace):
+                suffix = iri[len(namespace):]
+                if _SUFFIX.match(suffix):
+                    return f"{prefix}:{suffix}"
+        return iri
+
+
+def _node_id(term: ox.NamedNode | ox.BlankNode, compactor: Compactor) -> str:
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return compactor.compact(term.value)
+
+
+def _value(term: object, compactor: Compactor) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode | ox.BlankNode):
+        return {"@id": _node_id(term, compactor)}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"@value": term.value, "@language": term.language}
+        if term.datatype.value == XSD_STRING:
+            return {"@value": term.value}
+        return {"@value": term.value, "@type": compactor.compact(term.datatype.value)}
+    raise TypeError(f"cannot write {type(term).__name__} as JSON-LD")
+
+
+def jsonld_document(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> dict:
+    """Return a JSON-LD document (``@context`` inline, ``@graph`` of nodes) for the triples."""
+    compactor = Compactor(prefixes)
+    nodes: dict[str, dict[str, list[ox.Triple]]] = {}
+    subjects: dict[str, ox.NamedNode | ox.BlankNode] = {}
+    for triple in triples:
+        key = _node_id(triple.subject, compactor)  # type: ignore[arg-type]
+        subjects[key] = triple.subject  # type: ignore[assignment]
+        nodes.setdefault(key, {}).setdefault(triple.predicate.value, []).append(triple)
+    graph = []
+    for key in sorted(nodes):
+        node: dict[str, object] = {"@id": key}
+        for predicate in sorted(nodes[key]):
+            objects = sorted({str(t.object): t.object for t in nodes[key][predicate]}.items())
+            if predicate == RDF_TYPE and all(isinstance(o, ox.NamedNode) for _, o in objects):
+                node["@type"] = [compactor.compact(o.value) for _, o in objects]
+            else:
+                node[compactor.compact(predicate)] = [_value(o, compactor) for _, o in objects]
+        graph.append(node)
+    return {"@context": dict(prefixes), "@graph": graph}
+
+
+def jsonld_bytes(triples: Iterable[ox.Triple], prefixes: Mapping[str, str], *,
+                 indent: int | None = 1) -> bytes:
+    """Serialise triples as a JSON-LD document with an inline local context (UTF-8)."""
+    document = jsonld_document(triples, prefixes)
+    return json.dumps(document, ensure_ascii=False, indent=indent).encode("utf-8")
+
+
+def context_bytes(prefixes: Mapping[str, str]) -> bytes:
+    """Return the context alone, as the ``context.jsonld`` file written beside the dumps."""
+    return json.dumps({"@context": dict(prefixes)}, ensure_ascii=False, indent=2).encode()

@@ -1,0 +1,560 @@
+"""Publish a store as a linked-data site: dumps, DCAT/VoID description, documentation, pages.
+
+The last stage of the data flow (ingest -> validate -> store -> assess -> publish). The
+site is a folder of static files that any web server can host; ``cityculture serve`` adds
+content negotiation and a read-only SPARQL endpoint on top of it. ``site.json`` records
+the base IRI and what was written.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from markupsafe import Markup
+from rdflib import Literal, URIRef
+
+from cityculture import __version__
+from cityculture.assess.charts import ranking_chart
+from cityculture.assess.results import city_results
+from cityculture.namespaces import PREFIXES
+from cityculture.publish.describe import DATASET, Publisher, data_rights, describe
+from cityculture.publish.dumps import Dump, graph_triples, write_nquads
+from cityculture.publish.index import RDF_TYPE, SiteIndex
+from cityculture.publish.iris import DEFAULT_BASE, IriRewriter
+from cityculture.publish.jsonld import context_bytes
+from cityculture.publish.ontology_docs import write_ontology_docs
+from cityculture.publish.pages import PageWriter, fmt_number, radar_svg, site_path
+from cityculture.publish.source import SiteSource
+from cityculture.rdf_terms import to_oxigraph
+
+CSP = "https://w3id.org/cityculture/ontology/"
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+EXTRA_PREFIXES = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "void": "http://rdfs.org/ns/void#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "city": DEFAULT_BASE + "city/",
+    "nation": DEFAULT_BASE + "nation/",
+    "run": DEFAULT_BASE + "run/",
+    "sub": DEFAULT_BASE + "submission/",
+    "fw": DEFAULT_BASE + "framework/",
+}
+NQUADS = "dumps/all.nq"
+MANIFEST = "site.json"
+
+
+@dataclass
+class PublishedSite:
+    """What :func:`publish_site` wrote."""
+
+    outdir: Path
+    base: str
+    dumps: list[Dump]
+    pages: int
+    files: list[str] = field(default_factory=list)
+
+
+def site_prefixes(rewriter: IriRewriter) -> dict[str, str]:
+    """Return the prefixes of the published files (and of the JSON-LD context), rewritten."""
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()} | EXTRA_PREFIXES
+    return {p: rewriter.iri(ns) for p, ns in prefixes.items()}
+
+
+def _parts(source: SiteSource) -> list[Dump]:
+    """Decide the dumps from what the store's named graphs hold (``site-parts.rq``)."""
+    rows = source.run("site-parts")
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_kind[str(row["kind"])].append(row)
+    licence, rights = data_rights(source)
+    dumps = []
+    for kind, title, text in (
+            ("ontology", "The Soft Power of City Culture ontology",
+             "The OWL 2 DL ontology: the paper's concepts and relations."),
+            ("indicators", "Indicator scheme",
+             "The SKOS scheme of indicators that make each element measurable.")):
+        graphs = sorted({str(r["graph"]) for r in by_kind[kind]})
+        if graphs:
+            dumps.append(Dump(kind, title, text, graphs,
+                              formats=("turtle", "nt", "jsonld", "rdfxml"), licence=CC_BY))
+    frameworks = sorted({str(r["graph"]) for r in by_kind["framework"] + by_kind["cube"]})
+    if frameworks:
+        dumps.append(Dump("frameworks", "Assessment frameworks and data structure",
+                          "The assessment frameworks (weights, aggregation rules, thresholds) "
+                          "and the RDF Data Cube structure of observations.", frameworks,
+                          licence=CC_BY))
+    submissions = sorted({str(r["graph"]) for r in by_kind["submission"]})
+    if submissions:
+        dumps.append(Dump("data", "Accepted city data",
+                          "The observations of the accepted submissions, each with the file, "
+                          "row and column it came from and the body that submitted it.",
+                          submissions, licence=licence, rights=rights))
+    for row in by_kind["run"]:
+        run = str(row["graph"])
+        name = "run-" + site_path(run).rsplit("/", 1)[-1]
+        dumps.append(Dump(name, f"Assessment run {run.rsplit('/', 1)[-1]}",
+                          f"Scores, ranks and provenance computed with: {row.get('label')}.",
+                          [run], licence=licence,
+                          rights="Scores computed by cityculture from the accepted data. "
+                                 + rights))
+    return dumps
+
+
+def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
+                 publisher: Publisher | None = None) -> PublishedSite:
+    """Write the whole site for a store into ``outdir`` (created; existing files replaced)."""
+    rewriter = IriRewriter(base)
+    prefixes = site_prefixes(rewriter)
+    outdir.mkdir(parents=True, exist_ok=True)
+
+    def rewrite(triples: list[ox.Triple]) -> list[ox.Triple]:
+        return [ox.Triple(rewriter.term(t.subject), rewriter.term(t.predicate),  # type: ignore[arg-type]
+                          rewriter.term(t.object, t.predicate.value)) for t in triples]
+
+    from cityculture.publish.dumps import serialise
+
+    dumps = _parts(source)
+    for dump in dumps:
+        triples = rewrite(graph_triples(source.store, dump.graphs))
+        dump.triples = len(triples)
+        for fmt in dump.formats:
+            path = outdir / dump.path(fmt)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(serialise(triples, fmt, prefixes))
+            dump.files[fmt] = path
+    (outdir / "dumps" / "context.jsonld").write_bytes(context_bytes(prefixes))
+    quads = [rewriter.quad(q) for q in source.quads()]
+    memory = ox.Store()
+    memory.bulk_extend(quads)
+    quad_count = write_nquads(memory, outdir / NQUADS)
+
+    description = describe(source, dumps, publisher=publisher or Publisher(),
+                           nquads_path=NQUADS, nquads_size=(outdir / NQUADS).stat().st_size,
+                           quads=quad_count)
+    description_triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                           for s, p, o in description]
+    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source.quads()]
+    graph_names = [g.value for g in source.store.named_graphs() if isinstance(g, ox.NamedNode)]
+    index = SiteIndex([*all_triples, *description_triples], graph_names)
+    writer = PageWriter(index, rewriter, prefixes, outdir)
+    _write_pages(source, index, writer, dumps, graph_names)
+    manifest = {"generator": f"cityculture {__version__}", "base": base,
+                "dataset": rewriter.iri(DATASET), "nquads": NQUADS,
+                "dumps": {d.name: {f: d.path(f) for f in d.files} for d in dumps},
+                "pages": len([p for p in writer.written if p.endswith(".html")])}
+    (outdir / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return PublishedSite(outdir, base, dumps, manifest["pages"], writer.written)  # type: ignore[arg-type]
+
+
+def _skip(iri: str) -> bool:
+    """IRIs that are files or services of the site rather than resources with pages."""
+    rest = iri[len(DEFAULT_BASE):]
+    return rest in ("", "sparql") or rest.startswith("dumps/")
+
+
+def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps: list[Dump],
+                 graph_names: list[str]) -> None:
+    runs = _run_tables(source, index)
+    nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
+    element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
+    ontology = next((s for s in index.subjects_of_type("http://www.w3.org/2002/07/owl#Ontology")
+                     if s.startswith(DEFAULT_BASE)), None)
+    model_graphs = {d.name: d.graphs for d in dumps}
+    data_subjects = {k for g in model_graphs.get("data", []) + [
+        r for d in dumps if d.name.startswith("run-") for r in d.graphs]
+        for k in _subjects(source, g)}
+    done: set[str] = set()
+    if ontology:
+        page = site_path(ontology) + ".html"
+        downloads = [Markup('<a href="{}">{}</a>').format(
+            writer_rel(page, d.path(f)), f) for d in dumps if d.name == "ontology"
+            for f in d.files]
+        model = graph_triples(source.store, model_graphs.get("ontology", []))
+        write_ontology_docs(writer, ontology, model, downloads, data_subjects)
+        done.add(ontology)
+    scheme = next(iter(index.subjects_of_type("http://www.w3.org/2004/02/skos/core#ConceptScheme")),
+                  None)
+    for iri in sorted(index.iris):
+        if iri in done or _skip(iri):
+            continue
+        types = index.types.get(iri, set())
+        if CSP + "City" in types:
+            writer.write_resource(iri, "city.html", nation=_nation_link(writer, index, iri),
+                                  runs=_city_runs(source, writer, index, runs, iri))
+        elif iri in nations:
+            writer.write_resource(iri, "nation.html", **_nation(writer, index, runs, iri))
+        elif CSP + "Indicator" in types:
+            writer.write_resource(iri, "indicator.html", **_indicator(source, writer, index, iri))
+        elif CSP + "Element" in types and iri in element_rows:
+            writer.write_resource(iri, "element.html",
+                                  **_element(source, writer, index, runs, iri, element_rows[iri]))
+        elif CSP + "AssessmentRun" in types and iri in runs:
+            writer.write_resource(iri, "run.html", **_run(writer, index, runs[iri], dumps))
+        elif iri == scheme:
+            page = site_path(iri) + ".html"
+            alternates = writer.twins(iri, graph_triples(source.store,
+                                                         model_graphs.get("indicators", [])))
+            context = writer.resource_context(iri, page)
+            writer.render("resource.html", page, alternates=alternates, **context)
+        else:
+            writer.write_resource(iri)
+    _home(source, writer, index, runs, dumps, nations)
+
+
+def writer_rel(page: str, target: str) -> str:
+    """Relative link between two site paths."""
+    from cityculture.publish.iris import relative_link
+
+    return relative_link(page, target)
+
+
+def _subjects(source: SiteSource, graph: str) -> set[str]:
+    return {q.subject.value for q in source.store.quads_for_pattern(
+        None, None, None, ox.NamedNode(graph)) if isinstance(q.subject, ox.NamedNode)}
+
+
+@dataclass
+class RunTables:
+    """The query results a run's pages need, computed once per run."""
+
+    iri: str
+    framework: str | None
+    scores: dict[tuple[str, int], list[dict]]
+    balance: dict[tuple[str, int], dict]
+    share: dict[tuple[str, int], dict]
+
+
+def _run_tables(source: SiteSource, index: SiteIndex) -> dict[str, RunTables]:
+    tables = {}
+    for run in index.subjects_of_type(CSP + "AssessmentRun"):
+        bound = {"run": URIRef(run)}
+        scores: dict[tuple[str, int], list[dict]] = defaultdict(list)
+        for row in source.run("cq04-city-scores", bound):
+            scores[str(row["city"]), int(row["year"])].append(row)  # type: ignore[arg-type]
+        balance = {(str(r["city"]), int(r["year"])): r  # type: ignore[arg-type]
+                   for r in source.run("cq05-soft-hard-balance", bound)}
+        share = {(str(r["city"]), int(r["year"])): r  # type: ignore[arg-type]
+                 for r in source.run("cq07-national-share", bound)}
+        framework = index.value(run, CSP + "framework")
+        tables[run] = RunTables(run, framework.value if framework else None,  # type: ignore[attr-defined]
+                                dict(scores), balance, share)
+    return tables
+
+
+def _nation_link(writer: PageWriter, index: SiteIndex, city: str) -> Markup | None:
+    nation = index.value(city, CSP + "locatedInNation")
+    if nation is None:
+        return None
+    return writer.link(nation.value, site_path(city) + ".html")  # type: ignore[attr-defined]
+
+
+def _score_iri(index: SiteIndex, run: str, city: str, node: str, year: int) -> str | None:
+    for triple in index.inc.get(city, ()):
+        score = triple.subject.value
+        if (triple.predicate.value == CSP + "city" and score.startswith(run + "/")
+                and str(index.value(score, CSP + "frameworkNode").value  # type: ignore[union-attr]
+                        if index.value(score, CSP + "frameworkNode") else "") == node
+                and str(index.value(score, CSP + "refYear").value  # type: ignore[union-attr]
+                        if index.value(score, CSP + "refYear") else "") == str(year)):
+            return score
+    return None
+
+
+def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
+               runs: dict[str, RunTables], city: str) -> list[dict]:
+    page = site_path(city) + ".html"
+    sections = []
+    for run, tables in sorted(runs.items()):
+        for (row_city, year), rows in sorted(tables.scores.items()):
+            if row_city != city:
+                continue
+            top = max(int(r["level"]) for r in rows)  # type: ignore[arg-type]
+            scores = []
+            axes = []
+            for r in sorted(rows, key=lambda r: (-int(r["level"]), str(r["code"]))):  # type: ignore[arg-type]
+                score = float(r["score"]) if r.get("score") is not None else None  # type: ignore[arg-type]
+                node = str(r["node"])
+                score_iri = _score_iri(index, run, city, node, year)
+                shown = fmt_number(score)
+                scores.append({
+                    "code": r.get("code") or "",
+                    "label": writer.link(str(r["aspect"]), page, str(r["label"]))
+                    if r.get("aspect") is not None else str(r["label"]),
+                    "score": writer.link(score_iri, page, shown) if score_iri else shown,
+                    "rank": r.get("rank") if r.get("rank") is not None else "-",
+                    "coverage": fmt_number(r.get("coverage")),
+                })
+                aspect = str(r["aspect"]) if r.get("aspect") is not None else ""
+                if CSP + "Element" in index.types.get(aspect, set()):
+                    axes.append((aspect, str(r["label"]), score))
+            order = _element_order(index)
+            axes.sort(key=lambda a: order.get(a[0], 99))
+            balance = tables.balance.get((city, year))
+            share = tables.share.get((city, year))
+            provenance = []
+            for r in rows:
+                if int(r["level"]) != top or r.get("score") is None:  # type: ignore[arg-type]
+                    continue
+                score_iri = _score_iri(index, run, city, str(r["node"]), year)
+                if score_iri is None:
+                    continue
+                provenance.append({
+                    "label": f"{r.get('code') or ''} {r['label']}".strip(),
+                    "score": fmt_number(r["score"]),
+                    "rows": [_provenance_row(writer, index, p, page) for p in
+                             source.run("cq10-provenance", {"score": URIRef(score_iri)})],
+                })
+            sections.append({
+                "year": year,
+                "link": writer.link(run, page, writer.index.label(run)),
+                "radar": radar_svg([(label, score) for _, label, score in axes],
+                                   f"{index.label(city)} {year}: elements of cultural soft power"),
+                "scores": scores,
+                "balance": _balance(balance) if balance else None,
+                "share": _share_text(writer, index, share, page) if share else None,
+                "provenance": provenance,
+                "top": top,
+            })
+    return sections
+
+
+def _element_order(index: SiteIndex) -> dict[str, int]:
+    """Elements in the paper's order (their paper section)."""
+    elements = index.subjects_of_type(CSP + "Element")
+    sections = {e: str(index.value(e, CSP + "paperSection").value)  # type: ignore[union-attr]
+                if index.value(e, CSP + "paperSection") else "9" for e in elements}
+    return {e: i for i, e in enumerate(sorted(elements, key=lambda e: sections[e]))}
+
+
+def _provenance_row(writer: PageWriter, index: SiteIndex, row: dict, page: str) -> dict:
+    indicator = str(row["indicator"])
+    aspect = index.value(indicator, CSP + "measures")
+    return {
+        "indicator": writer.link(indicator, page),
+        "aspect": writer.link(aspect.value, page) if aspect else "",  # type: ignore[attr-defined]
+        "weight": fmt_number(row.get("weight"), 2),
+        "value": str(row["value"]),
+        "observation": writer.link(str(row["observation"]), page,
+                                   str(row["observation"]).rsplit("/", 1)[-1]),
+        "file": str(row.get("file") or ""),
+        "row": str(row["row"]) if row.get("row") is not None else "",
+        "body": str(row.get("body") or ""),
+    }
+
+
+def _balance(row: dict) -> dict:
+    return {"soft": fmt_number(row["soft"]), "hard": fmt_number(row["hard"]),
+            "gap": fmt_number(row["gap"]), "ratio": fmt_number(row.get("ratio")),
+            "quadrant": str(row["quadrant"]),
+            "dislocated": "yes" if str(row["dislocated"]).lower() == "true" else "no",
+            "threshold": fmt_number(row["threshold"], 0)}
+
+
+def _share_text(writer: PageWriter, index: SiteIndex, row: dict, page: str) -> Markup:
+    city = str(row["city"])
+    nation = index.value(city, CSP + "locatedInNation")
+    where = writer.link(nation.value, page) if nation else Markup("{}").format(  # type: ignore[attr-defined]
+        str(row["country"]))
+    leads = str(row["leads"]).lower() == "true"
+    return Markup("{:.1f} % of the cultural soft power of the assessed cities of {}{}.").format(
+        float(row["share"]) * 100, where,
+        Markup("; it leads its nation") if leads else "")
+
+
+def _nation(writer: PageWriter, index: SiteIndex, runs: dict[str, RunTables],
+            nation: str) -> dict:
+    page = site_path(nation) + ".html"
+    cities = sorted(t.subject.value for t in index.inc.get(nation, ())
+                    if t.predicate.value == CSP + "locatedInNation")
+    sections = []
+    for run, tables in sorted(runs.items()):
+        years = sorted({y for (c, y) in tables.share if c in cities})
+        for year in years:
+            rows = sorted((tables.share[c, year] for c in cities if (c, year) in tables.share),
+                          key=lambda r: -float(r["soft"]))
+            sections.append({"year": year, "link": writer.link(run, page),
+                             "rows": [{"city": writer.link(str(r["city"]), page),
+                                       "soft": fmt_number(r["soft"]),
+                                       "share": f"{float(r['share']) * 100:.1f} %",
+                                       "leads": "leads" if str(r["leads"]).lower() == "true"
+                                       else ""} for r in rows]})
+    codes = {index.value(c, CSP + "countryCode") for c in cities}
+    code = next((c.value for c in codes if c is not None), None)  # type: ignore[attr-defined]
+    title = f"Nation {code}" if code else index.label(nation)
+    return {"cities": [writer.link(c, page) for c in cities], "runs": sections, "title": title}
+
+
+def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str) -> dict:
+    page = site_path(iri) + ".html"
+    definition = next((v.value for v in index.values(
+        iri, "http://www.w3.org/2004/02/skos/core#definition")
+        if isinstance(v, ox.Literal) and v.language == "en"), None)
+    measures = index.value(iri, CSP + "measures")
+    unit = index.value(iri, CSP + "unit")
+    direction = index.value(iri, CSP + "direction")
+    values = [{"city": writer.link(str(r["city"]), page,
+                                   str(r["cityName"]) if r.get("cityName") else None),
+               "year": str(r["year"]), "value": str(r["value"]),
+               "observation": writer.link(str(r["observation"]), page,
+                                          str(r["observation"]).rsplit("/", 1)[-1]),
+               "file": str(r.get("file") or ""),
+               "row": str(r["row"]) if r.get("row") is not None else ""}
+              for r in source.run("site-indicator-values", {"indicator": URIRef(iri)})]
+    notation = index.labels.get(iri, {}).get("notation")
+    return {
+        "title": f"{notation}: {index.label(iri)}" if notation else index.label(iri),
+        "definition": definition,
+        "measures": writer.link(measures.value, page) if measures else "-",  # type: ignore[attr-defined]
+        "unit": writer.link(unit.value, page) if unit else None,  # type: ignore[attr-defined]
+        "direction": writer.link(direction.value, page) if direction else None,  # type: ignore[attr-defined]
+        "values": values,
+    }
+
+
+def _element(source: SiteSource, writer: PageWriter, index: SiteIndex,
+             runs: dict[str, RunTables], iri: str, row: dict) -> dict:
+    page = site_path(iri) + ".html"
+    indicators = [{"notation": str(r["notation"]), "link": writer.link(str(r["indicator"]), page),
+                   "unit": writer.link(str(r["unit"]), page, str(r["unitLabel"])),
+                   "direction": "higher is better" if str(r["higherIsBetter"]).lower() == "true"
+                   else "lower is better", "framework": str(r["framework"])}
+                  for r in source.run("cq03-indicators-by-aspect", {"aspect": URIRef(iri)})
+                  if r.get("indicator") is not None]
+    sections = []
+    for run, tables in sorted(runs.items()):
+        by_year: dict[int, list[dict]] = defaultdict(list)
+        for (city, year), rows in tables.scores.items():
+            for r in rows:
+                if str(r.get("aspect")) == iri and r.get("score") is not None:
+                    by_year[year].append({"city": city, "score": float(r["score"]),  # type: ignore[arg-type]
+                                          "rank": r.get("rank")})
+        for year, rows in sorted(by_year.items()):
+            rows.sort(key=lambda r: -r["score"])
+            sections.append({"year": year, "link": writer.link(run, page),
+                             "rows": [{"rank": r["rank"] if r["rank"] is not None else "-",
+                                       "city": writer.link(r["city"], page),
+                                       "score": fmt_number(r["score"])} for r in rows]})
+    role = (writer.link(str(row["role"]), page, str(row["roleLabel"])) if row.get("role")
+            else Markup("{}").format(str(row.get("roleNote") or "the paper names none")))
+    return {"section": str(row["section"]), "role": role,
+            "definition": str(row["definition"]), "indicators": indicators, "runs": sections}
+
+
+def _run(writer: PageWriter, index: SiteIndex, tables: RunTables, dumps: list[Dump]) -> dict:
+    page = site_path(tables.iri) + ".html"
+    codes: dict[str, int] = {}
+    for rows in tables.scores.values():
+        for r in rows:
+            if r.get("code") is not None:
+                codes[str(r["code"])] = int(r["level"])  # type: ignore[arg-type]
+    ordered = sorted(codes, key=lambda c: (-codes[c], c))
+    top = ordered[0] if ordered else None
+    table = []
+    for (city, year), rows in tables.scores.items():
+        by_code = {str(r.get("code")): r for r in rows}
+        rank = by_code.get(top, {}).get("rank") if top else None
+        balance = tables.balance.get((city, year))
+        table.append({"rank": rank if rank is not None else "-", "sort": (
+            year, int(rank) if rank is not None else 10**9, index.label(city)),
+            "city": writer.link(city, page), "year": year,
+            "scores": [fmt_number(by_code.get(c, {}).get("score"), 1) for c in ordered],
+            "quadrant": str(balance["quadrant"]) if balance else "-"})
+    table.sort(key=lambda r: r["sort"])  # type: ignore[arg-type,return-value]
+    dump = next((d for d in dumps if tables.iri in d.graphs), None)
+    chart = _ranking_chart(writer, tables)
+    return {
+        "framework": writer.link(tables.framework, page) if tables.framework else "-",
+        "dump": Markup(" · ").join(Markup('<a href="{}">{}</a>').format(
+            writer_rel(page, dump.path(f)), f) for f in dump.files) if dump else None,
+        "codes": ordered, "rows": table,
+        "chart": writer_rel(page, chart) if chart else None,
+    }
+
+
+def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
+    """Draw the ranking of a run's latest year with ``assess/charts.py`` (SVG)."""
+    results = city_results(_TablesStore(tables), tables.iri)
+    if not results:
+        return None
+    latest = max(r.year for r in results)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = ranking_chart([r for r in results if r.year == latest], Path(tmp))
+        svg = next((p for p in paths if p.suffix == ".svg"), None)
+        if svg is None:
+            return None
+        target = site_path(tables.iri) + "-ranking.svg"
+        destination = writer.outdir / target
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(svg, destination)
+    writer.written.append(target)
+    return target
+
+
+class _TablesStore:
+    """Gives :func:`city_results` the CQ4 rows already computed for a run."""
+
+    def __init__(self, tables: RunTables) -> None:
+        self.rows = [r for rows in tables.scores.values() for r in rows]
+
+    def select(self, query: str) -> list[dict]:
+        return self.rows
+
+    def update(self, update: str) -> None:  # pragma: no cover - never called
+        raise NotImplementedError
+
+    def load_graph(self, name: str, path: object) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
+          runs: dict[str, RunTables], dumps: list[Dump], nations: set[str]) -> None:
+    page = "index.html"
+    order = _element_order(index)
+    elements = sorted(index.subjects_of_type(CSP + "Element"), key=lambda e: order.get(e, 99))
+    cities = sorted(index.subjects_of_type(CSP + "City"), key=index.label)
+    indicators = sorted(index.subjects_of_type(CSP + "Indicator"),
+                        key=lambda i: index.labels.get(i, {}).get("notation", i))
+    scheme = next(iter(index.subjects_of_type(
+        "http://www.w3.org/2004/02/skos/core#ConceptScheme")), DEFAULT_BASE + "indicators")
+    writer.render("index.html", page, iri=None, formats=False,
+                  title="The soft power of city culture: published data",
+                  intro="The ontology of the soft power of city culture, its indicator scheme, "
+                        "the accepted city data and the assessments computed from them, as "
+                        "linked data. Every page has Turtle, JSON-LD and N-Triples twins.",
+                  links_html={"dataset": writer.link(DATASET, page, "Dataset description"),
+                              "ontology": writer.link(DEFAULT_BASE + "ontology", page,
+                                                      "Ontology documentation"),
+                              "indicators": writer.link(scheme, page, "Indicator scheme")},
+                  elements=[writer.link(e, page) for e in elements],
+                  runs=[writer.link(r, page, f"{index.label(r)} ({index.label(tables.framework)})"
+                                    if tables.framework else None)
+                        for r, tables in sorted(runs.items())],
+                  cities=[writer.link(c, page) for c in cities],
+                  nations=[writer.link(n, page, _nation_code(index, n)) for n in sorted(nations)],
+                  indicators=[writer.link(i, page, index.labels.get(i, {}).get("notation"))
+                              for i in indicators],
+                  dumps=[{"title": d.title, "triples": d.triples,
+                          "files": [Markup('<a href="{}">{}</a>').format(d.path(f), f)
+                                    for f in d.files]} for d in dumps]
+                  + [{"title": "Everything, with named graphs (N-Quads)",
+                      "triples": len(source.quads()),
+                      "files": [Markup('<a href="{}">nquads</a>').format(NQUADS)]}])
+
+
+def _nation_code(index: SiteIndex, nation: str) -> str:
+    for triple in index.inc.get(nation, ()):
+        if triple.predicate.value == CSP + "locatedInNation":
+            code = index.value(triple.subject.value, CSP + "countryCode")
+            if code is not None:
+                return code.value  # type: ignore[attr-defined]
+    return index.label(nation)
+
+
+_ = (Literal, RDF_TYPE)

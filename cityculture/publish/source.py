@@ -1,0 +1,112 @@
+"""What a site is published from: an Oxigraph store with the toolkit's named graphs.
+
+Either the bundled example, run through the same pipeline as ``cityculture example``
+(ingest, validate, assess with the paper's framework), or an embedded store directory that
+``cityculture load`` and ``cityculture assess --store`` filled. The store keeps the default
+IRIs, so that the bundled queries run on it unchanged; IRIs are rewritten to the
+publisher's base only on the way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib.term import Identifier, Node
+
+from cityculture.assess.frameworks import resolve_framework
+from cityculture.assess.run import MODEL_GRAPH, RUN_BASE, load_model, run_assessment
+from cityculture.ingest.reader import read_submission
+from cityculture.queries import bind_parameters, load_query
+from cityculture.rdf_terms import to_rdflib
+from cityculture.store.embedded import EmbeddedStore
+from cityculture.validate.engine import validate_submissions
+
+EXAMPLE_RUN = RUN_BASE + "example-paper"
+"""The run IRI of the published example (fixed, so that republishing gives the same IRIs)."""
+EXAMPLE_BODY = "Mori Memorial Foundation"
+
+
+class InvalidExample(RuntimeError):
+    """The bundled example did not validate (it always should)."""
+
+
+class SiteSource:
+    """A store to publish, with SELECT helpers over the bundled queries."""
+
+    def __init__(self, store: ox.Store) -> None:
+        """Publish what ``store`` holds (default IRIs)."""
+        self.store = store
+
+    def select(self, query: str) -> list[dict[str, Identifier | None]]:
+        """Run a SELECT query; return rows of rdflib terms (unbound variables are None)."""
+        solutions = self.store.query(query, use_default_graph_as_union=True)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValueError("not a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return [{n: to_rdflib(s[n]) for n in names} for s in solutions]
+
+    def run(self, name: str, bindings: Mapping[str, Node] | None = None
+            ) -> list[dict[str, Identifier | None]]:
+        """Run a bundled query by name with parameters bound as typed terms."""
+        return self.select(bind_parameters(load_query(name).text, bindings))
+
+    def quads(self) -> list[ox.Quad]:
+        """Return every quad of every named graph."""
+        return list(self.store.quads_for_pattern(None, None, None, None))
+
+
+def example_source() -> SiteSource:
+    """Ingest, validate and assess the bundled GPCI 2023 example, as ``cityculture example``."""
+    from cityculture.resources import resource_path
+
+    path = resource_path("examples", "gpci-2023-submission.csv")
+    submission = read_submission(path, body=EXAMPLE_BODY)
+    report = validate_submissions([submission])
+    if not report.conforms:
+        raise InvalidExample(report.to_table())
+    store = EmbeddedStore()
+    store.replace_graph(submission.graph_name, submission.ntriples())
+    run_assessment(store, resolve_framework("paper"), run_iri=EXAMPLE_RUN)
+    return SiteSource(store.oxigraph)
+
+
+def store_source(path: Path) -> SiteSource:
+    """Copy an embedded store directory into memory (the model graphs from the bundle)."""
+    if not path.is_dir():
+        raise FileNotFoundError(f"no store directory at {path}")
+    memory = ox.Store()
+    with EmbeddedStore(path) as stored:
+        memory.bulk_extend(stored.oxigraph.quads_for_pattern(None, None, None, None))
+    source = SiteSource(memory)
+    if not memory.contains_named_graph(ox.NamedNode(MODEL_GRAPH)):
+        # A store that only holds loaded submissions: add the ontology and scheme, which
+        # every page needs, as an assessment would.
+        store = _Loader(memory)
+        for graph, file in _model_files():
+            store.load_graph(graph, file)
+    return source
+
+
+def _model_files() -> list[tuple[str, Path]]:
+    from cityculture.model import indicators_path, ontology_path
+    from cityculture.resources import resource_path
+
+    return [(MODEL_GRAPH, ontology_path()), (MODEL_GRAPH + "/indicators", indicators_path()),
+            (MODEL_GRAPH + "/cube", resource_path("ontology", "cube.ttl"))]
+
+
+class _Loader:
+    """Loads Turtle files into named graphs of an in-memory store."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def load_graph(self, name: str, path: Path) -> None:
+        self.store.remove_graph(ox.NamedNode(name))
+        self.store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(name))
+
+
+__all__ = ["EXAMPLE_RUN", "InvalidExample", "SiteSource", "example_source", "load_model",
+           "store_source"]

@@ -1,0 +1,261 @@
+"""The HTTP application: a published site with content negotiation, and ``/sparql``.
+
+Dereferencing follows the W3C "Best Practice Recipes for Publishing RDF Vocabularies"
+(recipe 3, slash namespaces) and LodView: the IRI of a resource (``/city/Q90``) answers
+``303 See Other`` to the document in the format the client accepts (``/city/Q90.html``,
+``.ttl``, ``.jsonld``, ``.nt``), with ``Vary: Accept``; 406 when it accepts none of them.
+Documents (any path with a suffix) are served directly with 200. Runs under uvicorn (ASGI).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pyoxigraph as ox
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from cityculture.publish.iris import file_key, iri_to_uri
+from cityculture.serve.negotiation import negotiate
+from cityculture.serve.sparql import DataFiles, Limits, QueryJob, QueryPool, refusal
+
+HTML = "text/html"
+REPRESENTATIONS = {  # media type -> suffix of the document, in the server's preference order
+    HTML: ".html",
+    "application/xhtml+xml": ".html",
+    "text/turtle": ".ttl",
+    "application/ld+json": ".jsonld",
+    "application/n-triples": ".nt",
+}
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".ttl": "text/turtle; charset=utf-8",
+    ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples",
+    ".nq": "application/n-quads",
+    ".rdf": "application/rdf+xml",
+    ".svg": "image/svg+xml",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".css": "text/css",
+}
+SPARQL_FORM = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint · cityculture</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em}textarea{width:100%;height:14em;
+font-family:monospace}</style></head><body>
+<h1>Read-only SPARQL 1.1 endpoint</h1>
+<p>Send queries with GET or POST (<code>query</code>), as the SPARQL 1.1 Protocol says.
+SELECT and ASK results: JSON, XML, CSV, TSV; CONSTRUCT and DESCRIBE: Turtle, N-Triples,
+JSON-LD, RDF/XML, by <code>Accept</code>. The default graph is the union of the named graphs.
+Updates and SERVICE are refused; queries are stopped after the time limit.</p>
+<form method="get" action="sparql"><textarea name="query">SELECT ?city ?name WHERE {
+  ?city a &lt;https://w3id.org/cityculture/ontology/City&gt; ;
+        &lt;http://www.w3.org/2000/01/rdf-schema#label&gt; ?name .
+} LIMIT 10</textarea><p><button type="submit">Run</button></p></form>
+<p><a href="./">home</a></p></body></html>
+"""
+
+
+@dataclass
+class ServeConfig:
+    """How the server behaves; every limit is an option of ``cityculture serve``."""
+
+    site: Path
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 2
+    worker_memory_mb: int = 2048
+    queue_timeout: float = 5.0
+    max_query_bytes: int = 100_000
+    cors_origins: list[str] = field(default_factory=list)
+
+
+def load_manifest(site: Path) -> dict:
+    """Read ``site.json`` of a published site (fails clearly if it is not one)."""
+    path = site / "site.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{site} is not a published site (no site.json); run "
+                                "`cityculture publish` first")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _data_files(site: Path, manifest: dict) -> DataFiles:
+    nquads = site / manifest["nquads"]
+    dataset = site / (file_key("dataset") + ".ttl")
+    prefixes: dict[str, str] = {}
+    context = site / "dumps" / "context.jsonld"
+    if context.is_file():
+        prefixes = json.loads(context.read_text(encoding="utf-8"))["@context"]
+    turtle = ((dataset, manifest["dataset"]),) if dataset.is_file() else ()
+    return DataFiles(nquads=(nquads,), turtle=turtle, prefixes=tuple(prefixes.items()))
+
+
+class SiteApp:
+    """The request handlers over one published site."""
+
+    def __init__(self, config: ServeConfig) -> None:
+        """Serve ``config.site``; the SPARQL pool starts with the application."""
+        self.config = config
+        self.site = config.site.resolve()
+        self.manifest = load_manifest(self.site)
+        self.pool = QueryPool(_data_files(self.site, self.manifest), workers=config.workers,
+                              limits=config.limits, memory_mb=config.worker_memory_mb,
+                              queue_timeout=config.queue_timeout)
+
+    # -- documents and resources ----------------------------------------------------------
+
+    def _file(self, relative: str) -> Path | None:
+        if not relative or relative.startswith("/") or "\\" in relative or "\x00" in relative:
+            return None
+        if any(part in ("", ".", "..") for part in relative.split("/")):
+            return None
+        path = (self.site / relative).resolve()
+        if not path.is_relative_to(self.site) or not path.is_file():
+            return None
+        return path
+
+    async def resource(self, request: Request) -> Response:
+        """Answer a document (200), a resource IRI (303 by ``Accept``), or 404/406."""
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        relative = raw.decode("utf-8", "replace").lstrip("/")
+        if relative == "":
+            return self._negotiate(request, "index")
+        path = self._file(relative)
+        if path is not None:
+            return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix,
+                                                                 "application/octet-stream"))
+        if relative.endswith(".nt"):
+            turtle = self._file(relative[:-3] + ".ttl")
+            if turtle is not None:
+                return _ntriples(turtle)
+        key = file_key(iri_to_uri(relative))
+        if self._file(key + ".html") is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        return self._negotiate(request, key)
+
+    def _negotiate(self, request: Request, key: str) -> Response:
+        media = negotiate(request.headers.get("accept"), list(REPRESENTATIONS))
+        vary = {"Vary": "Accept"}
+        if media is None:
+            offered = ", ".join(m for m in REPRESENTATIONS if m != "application/xhtml+xml")
+            return PlainTextResponse(f"not acceptable: this resource is available as {offered}\n",
+                                     status_code=406, headers=vary)
+        suffix = REPRESENTATIONS[media]
+        if key == "index" and suffix != ".html":
+            key = file_key("dataset")  # the home page's data: the dataset description
+        if key == "index":
+            path = self._file("index.html")
+            if path is None:
+                return PlainTextResponse("not found\n", status_code=404)
+            return FileResponse(path, media_type=MEDIA_TYPES[".html"], headers=vary)
+        return RedirectResponse("/" + key + suffix, status_code=303, headers=vary)
+
+    # -- SPARQL -----------------------------------------------------------------------------
+
+    async def sparql(self, request: Request) -> Response:
+        """Answer the SPARQL 1.1 Protocol: GET, POST form or POST sparql-query."""
+        params: dict[str, list[str]] = parse_qs(request.url.query, keep_blank_values=True)
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            body = await self._body(request)
+            if body is None:
+                return PlainTextResponse(f"request too large (limit "
+                                         f"{self.config.max_query_bytes} bytes)\n",
+                                         status_code=413)
+            if content_type == "application/x-www-form-urlencoded":
+                for name, values in parse_qs(body.decode("utf-8", "replace"),
+                                             keep_blank_values=True).items():
+                    params.setdefault(name, []).extend(values)
+            elif content_type == "application/sparql-query":
+                params["query"] = [body.decode("utf-8", "replace")]
+            elif content_type == "application/sparql-update":
+                return _refuse("this endpoint is read-only: SPARQL Update is refused")
+            else:
+                return PlainTextResponse("POST needs application/x-www-form-urlencoded or "
+                                         "application/sparql-query\n", status_code=415)
+        if "update" in params:
+            return _refuse("this endpoint is read-only: SPARQL Update is refused")
+        queries = params.get("query", [])
+        if not queries:
+            return self._describe_service(request)
+        if len(queries) != 1:
+            return _refuse("exactly one query parameter is expected")
+        query = queries[0]
+        if len(query.encode()) > self.config.max_query_bytes:
+            return PlainTextResponse("query too large\n", status_code=413)
+        reason = refusal(query)
+        if reason:
+            return _refuse(reason)
+        job = QueryJob(query=query, accept=request.headers.get("accept"),
+                       default_graphs=params.get("default-graph-uri", []),
+                       named_graphs=params.get("named-graph-uri", []))
+        outcome = await self.pool.run(job)
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.media_type,
+                        headers={"Vary": "Accept", **outcome.headers})
+
+    async def _body(self, request: Request) -> bytes | None:
+        chunks = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.config.max_query_bytes:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _describe_service(self, request: Request) -> Response:
+        media = negotiate(request.headers.get("accept"),
+                          [HTML, "text/turtle", "application/n-triples"])
+        if media == HTML:
+            return Response(SPARQL_FORM, media_type="text/html; charset=utf-8")
+        if media is None:
+            return PlainTextResponse("not acceptable\n", status_code=406)
+        path = self._file(file_key("dataset") + ".ttl")
+        if path is None:
+            return PlainTextResponse("no service description\n", status_code=404)
+        if media == "application/n-triples":
+            return _ntriples(path)
+        return FileResponse(path, media_type=MEDIA_TYPES[".ttl"])
+
+
+def _refuse(message: str) -> Response:
+    return PlainTextResponse(message + "\n", status_code=400)
+
+
+def _ntriples(turtle: Path) -> Response:
+    data = ox.serialize(ox.parse(path=str(turtle), format=ox.RdfFormat.TURTLE),
+                        format=ox.RdfFormat.N_TRIPLES)
+    return Response(data, media_type=MEDIA_TYPES[".nt"])
+
+
+def create_app(config: ServeConfig) -> Starlette:
+    """Build the ASGI application (the SPARQL workers start and stop with it)."""
+    handlers = SiteApp(config)
+    middleware = []
+    if config.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=config.cors_origins,
+                                     allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+                                     allow_headers=["Accept", "Content-Type"]))
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):  # noqa: ANN202
+        await handlers.pool.start()
+        try:
+            yield
+        finally:
+            handlers.pool.close()
+
+    app = Starlette(routes=[
+        Route("/sparql", handlers.sparql, methods=["GET", "POST"]),
+        Route("/{path:path}", handlers.resource, methods=["GET", "HEAD"]),
+    ], middleware=middleware, lifespan=lifespan)
+    app.state.handlers = handlers
+    return app

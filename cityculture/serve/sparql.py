@@ -1,0 +1,454 @@
+"""The read-only SPARQL 1.1 endpoint: queries run in worker processes that can be killed.
+
+pyoxigraph cannot interrupt a query running in a thread, so each query runs in one of a
+fixed number of worker processes, each holding its own in-memory copy of the published
+data. The server waits for the answer at most the time limit; past it, the worker is
+killed (SIGKILL) and replaced, and the client gets 503. Each worker's address space is
+capped (``RLIMIT_AS``), so a query that would exhaust memory kills only its worker (503).
+Results are written row by row and refused past the row or byte limit. When every worker
+is busy for longer than the queue wait, the client gets 503 with ``Retry-After``.
+
+Read-only by construction: the worker only ever calls ``Store.query`` (updates are not
+queries and fail to parse); update requests are refused before that (400). ``SERVICE`` is
+refused before the query reaches Oxigraph (which would follow it); ``FROM`` and ``FROM
+NAMED`` name graphs of the local dataset and are never fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+import pyoxigraph as ox
+
+from cityculture.publish.jsonld import jsonld_bytes
+from cityculture.serve.negotiation import negotiate
+
+SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
+                "text/csv", "text/tab-separated-values", "application/json", "application/xml")
+ASK_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
+             "application/json", "application/xml")
+GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json",
+               "application/rdf+xml")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one query may take: seconds, result rows (or triples), result bytes."""
+
+    timeout: float = 10.0
+    max_results: int = 10_000
+    max_bytes: int = 50_000_000
+
+
+@dataclass
+class QueryJob:
+    """One query to run, with what the client accepts."""
+
+    query: str
+    accept: str | None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class QueryOutcome:
+    """What to answer: status, media type and body (and extra headers)."""
+
+    status: int
+    media_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def text_outcome(status: int, message: str, headers: dict[str, str] | None = None
+                 ) -> QueryOutcome:
+    """Return a plain-text answer (errors, refusals)."""
+    return QueryOutcome(status, "text/plain; charset=utf-8", (message + "\n").encode(),
+                        headers or {})
+
+
+# -- refusing what a read-only, offline endpoint must not run -----------------------------
+
+_LEXEMES = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+_SERVICE = re.compile(r"(?<![\w?$:.\-])service(?![\w:\-])", re.IGNORECASE)
+_UPDATE = re.compile(r"(?<![\w?$:.\-])(insert|delete|load|clear|create|drop|copy|move|add)"
+                     r"(?![\w:\-])", re.IGNORECASE)
+_FORM = re.compile(r"(?<![\w?$:.\-])(select|construct|describe|ask)(?![\w:\-])", re.IGNORECASE)
+
+
+def strip_lexemes(query: str) -> str:
+    """Blank out strings, IRIs and comments, leaving keywords and names (for refusals)."""
+    return _LEXEMES.sub(" ", query)
+
+
+def refusal(query: str) -> str | None:
+    """Return why a query is refused (SERVICE, an update), or None.
+
+    >>> refusal("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    'SERVICE is refused: this endpoint does not query other endpoints'
+    >>> refusal('SELECT ?service WHERE { ?service <http://x/SERVICE> "SERVICE" }') is None
+    True
+    >>> refusal("INSERT DATA { <http://a> <http://b> <http://c> }")
+    'this endpoint is read-only: SPARQL Update is refused'
+    """
+    bare = strip_lexemes(query)
+    if _SERVICE.search(bare):
+        return "SERVICE is refused: this endpoint does not query other endpoints"
+    if not _FORM.search(bare) and _UPDATE.search(bare):
+        return "this endpoint is read-only: SPARQL Update is refused"
+    return None
+
+
+# -- result writers -----------------------------------------------------------------------
+
+class ResultTooLarge(Exception):
+    """The result passed the row or byte limit."""
+
+
+class _Buffer(io.BytesIO):
+    """A byte buffer that refuses to grow past a limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.tell() + len(data) > self.limit:
+            raise ResultTooLarge(f"the result is larger than {self.limit} bytes")
+        return super().write(data)
+
+
+def _limited(items: Iterable, limit: int) -> Iterator:
+    for count, item in enumerate(items, start=1):
+        if count > limit:
+            raise ResultTooLarge(f"the result has more than {limit} rows or triples")
+        yield item
+
+
+def _json_term(term: object) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        found: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            found["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            found["datatype"] = term.datatype.value
+        return found
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject),
+                                            "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _xml_term(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return (f"<literal xml:lang={quoteattr(term.language)}>"
+                    f"{xml_escape(term.value)}</literal>")
+        if term.datatype.value != XSD_STRING:
+            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
+                    f"{xml_escape(term.value)}</literal>")
+        return f"<literal>{xml_escape(term.value)}</literal>"
+    if isinstance(term, ox.Triple):
+        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
+                f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}"
+                f"</object></triple>")
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _csv_value(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    return str(term)
+
+
+def write_solutions(solutions: ox.QuerySolutions, media_type: str, limits: Limits) -> bytes:
+    """Write SELECT results (JSON, XML, CSV or TSV) within the row and byte limits."""
+    names = [v.value for v in solutions.variables]
+    rows = _limited(solutions, limits.max_results)
+    out = _Buffer(limits.max_bytes)
+    if media_type in ("application/sparql-results+json", "application/json"):
+        out.write(json.dumps({"head": {"vars": names}}).encode()[:-1])
+        out.write(b', "results": {"bindings": [')
+        for position, row in enumerate(rows):
+            binding = {n: _json_term(row[n]) for n in names if row[n] is not None}
+            out.write((", " if position else "").encode() + json.dumps(
+                binding, ensure_ascii=False).encode())
+        out.write(b"]}}\n")
+    elif media_type in ("application/sparql-results+xml", "application/xml"):
+        out.write(b'<?xml version="1.0" encoding="utf-8"?>\n'
+                  b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>')
+        out.write("".join(f"<variable name={quoteattr(n)}/>" for n in names).encode())
+        out.write(b"</head><results>")
+        for row in rows:
+            cells = "".join(f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>"
+                            for n in names if row[n] is not None)
+            out.write(f"<result>{cells}</result>".encode())
+        out.write(b"</results></sparql>\n")
+    elif media_type == "text/csv":
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(names)
+        out.write(text.getvalue().encode())
+        for row in rows:
+            text.seek(0)
+            text.truncate()
+            writer.writerow([_csv_value(row[n]) for n in names])
+            out.write(text.getvalue().encode())
+    elif media_type == "text/tab-separated-values":
+        out.write(("\t".join(f"?{n}" for n in names) + "\n").encode())
+        for row in rows:
+            out.write(("\t".join("" if row[n] is None else str(row[n]) for n in names)
+                       + "\n").encode())
+    else:
+        raise ValueError(media_type)
+    return out.getvalue()
+
+
+def write_boolean(value: bool, media_type: str) -> bytes:
+    """Write an ASK result (JSON or XML)."""
+    if media_type in ("application/sparql-results+xml", "application/xml"):
+        return (b'<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/'
+                b'2005/sparql-results#"><head/><boolean>' + (b"true" if value else b"false")
+                + b"</boolean></sparql>\n")
+    return json.dumps({"head": {}, "boolean": value}).encode() + b"\n"
+
+
+def write_triples(triples: ox.QueryTriples, media_type: str, limits: Limits,
+                  prefixes: dict[str, str]) -> bytes:
+    """Write CONSTRUCT or DESCRIBE results within the triple and byte limits."""
+    collected = list(_limited(triples, limits.max_results))
+    if media_type == "application/ld+json":
+        data = jsonld_bytes(collected, prefixes)
+    else:
+        formats = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples":
+                   ox.RdfFormat.N_TRIPLES, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+        out = _Buffer(limits.max_bytes)
+        ox.serialize(collected, out, formats[media_type], prefixes=prefixes)
+        return out.getvalue()
+    if len(data) > limits.max_bytes:
+        raise ResultTooLarge(f"the result is larger than {limits.max_bytes} bytes")
+    return data
+
+
+def execute(store: ox.Store, job: QueryJob, limits: Limits,
+            prefixes: dict[str, str]) -> QueryOutcome:
+    """Run one query on a store and write its result as the client accepts (in a worker)."""
+    options: dict[str, object] = {}
+    if job.default_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if job.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **options)  # type: ignore[arg-type]
+    except (SyntaxError, ValueError) as exc:
+        return text_outcome(400, f"query not accepted: {exc}")
+    try:
+        if isinstance(result, ox.QuerySolutions):
+            media = negotiate(job.accept, SELECT_TYPES)
+            if media is None:
+                return text_outcome(406, "SELECT results are offered as " + ", ".join(
+                    SELECT_TYPES[:4]))
+            body = write_solutions(result, media, limits)
+        elif isinstance(result, ox.QueryBoolean):
+            media = negotiate(job.accept, ASK_TYPES)
+            if media is None:
+                return text_outcome(406, "ASK results are offered as " + ", ".join(
+                    ASK_TYPES[:2]))
+            body = write_boolean(bool(result), media)
+        else:
+            media = negotiate(job.accept, GRAPH_TYPES)
+            if media is None:
+                return text_outcome(406, "graph results are offered as " + ", ".join(
+                    GRAPH_TYPES))
+            body = write_triples(result, media, limits, prefixes)
+    except ResultTooLarge as exc:
+        return text_outcome(400, f"result too large: {exc} (this endpoint's limit); add a "
+                                 "LIMIT or narrow the query")
+    except OSError as exc:  # evaluation errors surface while iterating
+        return text_outcome(400, f"query failed: {exc}")
+    charset = "; charset=utf-8" if media.startswith("text/") or "json" in media else ""
+    return QueryOutcome(200, media + charset, body)
+
+
+# -- worker processes ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DataFiles:
+    """What each worker loads: N-Quads files, and Turtle files each into a named graph."""
+
+    nquads: tuple[Path, ...] = ()
+    turtle: tuple[tuple[Path, str], ...] = ()
+    prefixes: tuple[tuple[str, str], ...] = ()
+
+
+def _worker_main(conn: multiprocessing.connection.Connection, data: DataFiles,
+                 limits: Limits, memory_mb: int) -> None:
+    """Worker process: load the data, then answer jobs until the pipe closes."""
+    if memory_mb > 0:
+        import resource
+
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    store = ox.Store()
+    for path in data.nquads:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    for path, graph in data.turtle:
+        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+    prefixes = dict(data.prefixes)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome = execute(store, job, limits, prefixes)
+        except MemoryError:
+            outcome = text_outcome(503, "query ran out of memory")
+        conn.send(outcome)
+
+
+class WorkerTimeout(Exception):
+    """The worker did not answer in time."""
+
+
+class Worker:
+    """One worker process and the pipe to it."""
+
+    def __init__(self, data: DataFiles, limits: Limits, memory_mb: int,
+                 startup_timeout: float = 120.0) -> None:
+        """Start a worker and wait until it has loaded the data."""
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child, data, limits, memory_mb),
+                                       daemon=True, name="cityculture-sparql-worker")
+        self.process.start()
+        child.close()
+        if not self.conn.poll(startup_timeout):
+            self.kill()
+            raise RuntimeError("a SPARQL worker did not start in time")
+        self.conn.recv()
+
+    def call(self, job: QueryJob, timeout: float) -> QueryOutcome:
+        """Send a job and wait for the outcome at most ``timeout`` seconds."""
+        self.conn.send(job)
+        if not self.conn.poll(timeout):
+            raise WorkerTimeout
+        return self.conn.recv()
+
+    def kill(self) -> None:
+        """Stop the worker at once."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of workers; a query waits for a free one, then runs under a deadline."""
+
+    def __init__(self, data: DataFiles, *, workers: int = 2, limits: Limits | None = None,
+                 memory_mb: int = 2048, queue_timeout: float = 5.0) -> None:
+        """Describe the pool; :meth:`start` starts it."""
+        self.data = data
+        self.size = max(1, workers)
+        self.limits = limits or Limits()
+        self.memory_mb = memory_mb
+        self.queue_timeout = queue_timeout
+        self._idle: asyncio.Queue[Worker] | None = None
+        self._all: set[Worker] = set()
+        self._lock = threading.Lock()
+        self.stats = {"answered": 0, "timeouts": 0, "crashed": 0, "busy": 0}
+
+    async def start(self) -> None:
+        """Start every worker (in parallel threads) and wait until all are ready."""
+        self._idle = asyncio.Queue()
+        workers = await asyncio.gather(*(asyncio.to_thread(self._spawn)
+                                         for _ in range(self.size)))
+        for worker in workers:
+            self._idle.put_nowait(worker)
+
+    def _spawn(self) -> Worker:
+        worker = Worker(self.data, self.limits, self.memory_mb)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    async def _replace(self, worker: Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        await asyncio.to_thread(worker.kill)
+        replacement = await asyncio.to_thread(self._spawn)
+        assert self._idle is not None
+        self._idle.put_nowait(replacement)
+
+    async def run(self, job: QueryJob) -> QueryOutcome:
+        """Run a query on a free worker within the time limit; 503 when none or too slow."""
+        assert self._idle is not None, "the pool is not started"
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), self.queue_timeout)
+        except TimeoutError:
+            self.stats["busy"] += 1
+            return text_outcome(503, "the endpoint is busy; try again shortly",
+                                {"Retry-After": "2"})
+        try:  # the time limit counts from when a worker takes the query
+            outcome = await asyncio.to_thread(worker.call, job, self.limits.timeout)
+        except WorkerTimeout:
+            self.stats["timeouts"] += 1
+            asyncio.get_running_loop().create_task(self._replace(worker))
+            return text_outcome(503, f"query time limit ({self.limits.timeout:g} s) exceeded; "
+                                     "the query was stopped", {"Retry-After": "2"})
+        except (EOFError, OSError, BrokenPipeError):
+            self.stats["crashed"] += 1
+            asyncio.get_running_loop().create_task(self._replace(worker))
+            return text_outcome(503, "the query exhausted the worker's memory and was "
+                                     "stopped", {"Retry-After": "2"})
+        self.stats["answered"] += 1
+        self._idle.put_nowait(worker)
+        return outcome
+
+    def close(self) -> None:
+        """Kill every worker."""
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.kill()
