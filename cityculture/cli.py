@@ -7,11 +7,18 @@ publish) or to the model itself (``ontology``). Every listing command has ``--fo
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+from rdflib.term import Identifier
 
 from cityculture import __version__
 from cityculture.assess.frameworks import resolve_framework
@@ -19,16 +26,35 @@ from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
 from cityculture.assess.run import run_assessment
 from cityculture.assess.sensitivity import rank_intervals
+from cityculture.cli_backend import EndpointOptions, endpoint_options, open_store, store_failure
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import INPUT_ERRORS, read_submission
 from cityculture.ingest.submission import Submission
 from cityculture.ingest.template import write_templates
 from cityculture.model import elements, load_indicators, load_model, load_ontology
-from cityculture.queries import load_query, query_names
+from cityculture.namespaces import PREFIXES
+from cityculture.queries import (
+    Parameter,
+    QueryFile,
+    declared_parameters,
+    expand_iri,
+    load_query,
+    parameter_term,
+    query_names,
+)
+from cityculture.query_text import UnsafeQueryError, check_read_only, masked
 from cityculture.rdf_formats import FORMATS, serialize
 from cityculture.reasoning import ReasonerUnavailable, check_consistency
 from cityculture.resources import resource_path
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import (
+    Backend,
+    InvalidRDFError,
+    accepted_triples,
+    check_graph_name,
+)
+from cityculture.store.model_graphs import store_model_graphs
+from cityculture.store.remote import EndpointError
+from cityculture.store.results import sparql_csv, sparql_json
 from cityculture.tables import render_table
 from cityculture.validate.engine import validate_submissions
 from cityculture.validate.findings import ValidationReport
@@ -43,8 +69,12 @@ def main() -> None:
     The model:      cityculture ontology elements | check | export
     Ingest:         cityculture template OUTDIR
     Validate:       cityculture validate FILE... [--format table|json|turtle]
-    Store:          cityculture load FILE... --store PATH
+    Store:          cityculture load FILE... --store PATH | --endpoint URL
+                    cityculture push | pull [GRAPH]... --store PATH --endpoint URL
     Queries:        cityculture queries
+                    cityculture query NAME|FILE.rq [--param NAME=VALUE]...
+    Assess:         cityculture assess INPUT... [--framework paper|gpci-2023|FILE.ttl]
+                    cityculture compare RUN_A RUN_B
     Example run:    cityculture example
     """
 
@@ -163,8 +193,8 @@ def example() -> None:
     click.echo(f"Validated: {validation.to_table().splitlines()[-1]}")
     if not validation.conforms:
         sys.exit(1)
-    with EmbeddedStore() as store:
-        store.replace_graph(submission.graph_name, submission.ntriples())
+    with _opened(None, None) as store:
+        store.replace_graph(submission.iri, submission.ntriples())
         run = run_assessment(store, resolve_framework("paper"))
         results = city_results(store, run.iri)
         click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
@@ -210,50 +240,306 @@ _STORE = click.option("--store", "store_path", type=click.Path(file_okay=False, 
                    "pyshacl: the reference engine (slow on large files).")
 @_BODY
 @_STORE
+@endpoint_options
 def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], engine: str,
-             body: str, store_path: Path | None) -> None:
+             body: str, store_path: Path | None, endpoint: EndpointOptions | None) -> None:
     """Validate submitted files (CSV, XLSX, Turtle, N-Triples, JSON-LD).
 
-    Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable.
+    With --store or --endpoint, the files are also checked against the accepted data there
+    (duplicates, conflicts, year-on-year changes).
+
+    Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable,
+    3 store or endpoint failure.
     """
     submissions = _read_all(files, body)
     accepted = []
-    if store_path is not None:
-        with EmbeddedStore(store_path) as store:
-            accepted = list(store.accepted_triples())
+    if store_path is not None or endpoint is not None:
+        with _opened(store_path, endpoint) as backend:
+            accepted = accepted_triples(backend)
     report = validate_submissions(submissions, accepted=accepted, extra_shapes=extra_shapes,
                                   engine=engine)
     _emit(report, fmt)
     sys.exit(0 if report.conforms else 1)
 
 
+@contextmanager
+def _opened(store_path: Path | None, endpoint: EndpointOptions | None, *,
+            union_default_graph: bool = False) -> Iterator[Backend]:
+    """Open the store or endpoint; turn its failures into exit code 3; always close it."""
+    backend = open_store(store_path, endpoint, union_default_graph=union_default_graph)
+    try:
+        yield backend
+    except (EndpointError, InvalidRDFError, OSError) as exc:
+        raise store_failure(exc) from exc
+    finally:
+        backend.close()
+
+
+def _store_submissions(backend: Backend, submissions: list[Submission]) -> None:
+    """Store each submission as one named graph; on a failure, remove the ones just added."""
+    existing = set(backend.graph_names())
+    added: list[str] = []
+    try:
+        for submission in submissions:
+            backend.replace_graph(submission.iri, submission.ntriples())
+            if submission.iri not in existing:
+                added.append(submission.iri)
+    except BaseException:
+        for graph in added:
+            with suppress(Exception):
+                backend.drop_graph(graph)
+        raise
+
+
 @main.command("load")
 @_FILES
 @_STORE
+@endpoint_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "turtle"]), default="table")
 @_BODY
-def load(files: tuple[Path, ...], store_path: Path | None, fmt: str, body: str) -> None:
+def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOptions | None,
+         fmt: str, body: str) -> None:
     """Validate files and add them to the store, each as one named graph; refuse what fails.
 
-    Nothing is stored unless every file conforms: the store stays exactly as it was.
+    The store is the embedded one in --store PATH, or a SPARQL 1.1 endpoint (--endpoint).
+    Nothing is stored unless every file conforms (checked against what is stored already):
+    the store stays exactly as it was. The ontology, the indicator scheme and the data cube
+    structure are stored with the data (graphs under https://w3id.org/cityculture/graph/),
+    so the store answers every query of ``cityculture queries`` on its own.
+
+    Exit codes: 0 stored, 1 refused (violations), 2 input unusable, 3 store or endpoint
+    failure (nothing stored).
     """
-    if store_path is None:
-        raise click.UsageError("--store PATH is required")
+    if store_path is None and endpoint is None:
+        raise click.UsageError("give --store PATH or --endpoint URL")
     submissions = _read_all(files, body)
-    with EmbeddedStore(store_path) as store:
-        accepted = [t for t in store.accepted_triples()
-                    if not any(t.subject.value.startswith(s.iri) for s in submissions)]
+    with _opened(store_path, endpoint) as backend:
+        accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
         report = validate_submissions(submissions, accepted=accepted)
         if not report.conforms:
             _emit(report, fmt)
             click.echo("refused: nothing was stored", err=True)
             sys.exit(1)
+        _store_submissions(backend, submissions)
+        store_model_graphs(backend)
         for submission in submissions:
-            store.replace_graph(submission.graph_name, submission.ntriples())
             click.echo(f"stored {submission.path.name} as <{submission.iri}> "
                        f"({len(submission.triples)} triples)")
     if report.findings:
         _emit(report, fmt)
+
+
+def _parse_params(query: QueryFile, pairs: tuple[str, ...],
+                  backend: Backend) -> dict[str, Identifier]:
+    """Turn ``name=value`` pairs into typed RDF terms, by the kinds the query header declares.
+
+    An IRI parameter given as a name (``city=Paris``) is looked up by label or notation in
+    the store: the name is bound as a literal, and the lookup must find exactly one resource.
+    """
+    declared = {p.name: p for p in declared_parameters(query)}
+    bound: dict[str, Identifier] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip().lstrip("?$")
+        if not sep or not name:
+            raise click.UsageError(f"--param {pair!r}: write name=value")
+        parameter = declared.get(name) or Parameter(name, _guess_kind(text), False, "")
+        try:
+            term = parameter_term(parameter, text)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        bound[name] = term if term is not None else _lookup(backend, name, text)
+    missing = [p.name for p in declared.values() if p.required and p.name not in bound]
+    if missing:
+        raise click.UsageError(f"{query.name} needs --param {'=... --param '.join(missing)}=...")
+    return bound
+
+
+def _guess_kind(text: str) -> str:
+    """Guess an undeclared parameter's kind: IRI if it is written as one, else string."""
+    return "IRI" if expand_iri_or_none(text) is not None else "string"
+
+
+def expand_iri_or_none(text: str) -> URIRef | None:
+    """``expand_iri`` that answers None for text with characters an IRI may not hold."""
+    try:
+        return expand_iri(text)
+    except ValueError:
+        return None
+
+
+_LOOKUP = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?resource WHERE {
+  GRAPH ?g { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation ?name }
+  FILTER (STR(?name) = ?text)
+} ORDER BY ?resource LIMIT 20"""
+
+
+def _lookup(backend: Backend, name: str, text: str) -> URIRef:
+    """Find the one resource labelled ``text`` (NFC), bound as a literal, never pasted."""
+    wanted = unicodedata.normalize("NFC", text.strip())
+    rows = backend.select(_LOOKUP, {"text": Literal(wanted)})
+    found = [row["resource"] for row in rows if isinstance(row["resource"], URIRef)]
+    if not found:
+        raise click.UsageError(f"--param {name}: no resource is labelled {wanted!r} "
+                               "(give an IRI, a prefixed name such as csp:cohesion, or a label)")
+    if len(found) > 1:
+        raise click.UsageError(f"--param {name}: {wanted!r} names {len(found)} resources: "
+                               + ", ".join(f"<{iri}>" for iri in found[:5]))
+    return found[0]
+
+
+def _cell(term: Identifier | None) -> str:
+    """Format a cell for the terminal: prefixed names for known namespaces."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        for prefix, namespace in PREFIXES.items():
+            if str(term).startswith(str(namespace)) and len(str(term)) > len(str(namespace)):
+                return f"{prefix}:{str(term)[len(str(namespace)):]}"
+        return f"<{term}>"
+    return str(term)
+
+
+@main.command("query")
+@click.argument("query_ref", metavar="QUERY.rq|NAME")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter the query declares (repeatable): an IRI (<...>, https://..., "
+                   "csp:cohesion), a label to look up (city=Paris), a number or text.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              help="json and csv: the W3C SPARQL 1.1 query results formats.")
+@_STORE
+@endpoint_options
+def query(query_ref: str, params: tuple[str, ...], fmt: str, store_path: Path | None,
+          endpoint: EndpointOptions | None) -> None:
+    """Run a SELECT or ASK query: a bundled one by NAME (see ``cityculture queries``) or a file.
+
+    Runs on the embedded store (--store PATH), on an endpoint (--endpoint URL), or, with
+    neither, on the ontology and indicator scheme alone. In the embedded store a query's
+    default graph is the union of all graphs. Parameters are bound as typed RDF terms, never
+    pasted into the query text; updates and SERVICE are refused.
+
+    Exit codes: 0 answered, 2 bad query or parameter, 3 store or endpoint failure.
+    """
+    _run_query(query_ref, params, fmt, store_path, endpoint)
+
+
+def _run_query(query_ref: str, params: tuple[str, ...], fmt: str, store_path: Path | None,
+               endpoint: EndpointOptions | None) -> None:
+    try:
+        query_file = load_query(query_ref)
+        form = check_read_only(query_file.text)
+    except (FileNotFoundError, UnsafeQueryError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if form not in ("SELECT", "ASK"):
+        raise click.UsageError(f"{form} queries are not run here: use SELECT or ASK")
+    with _opened(store_path, endpoint, union_default_graph=True) as backend:
+        if store_path is None and endpoint is None:
+            store_model_graphs(backend)
+        bindings = _parse_params(query_file, params, backend)
+        try:
+            if form == "ASK":
+                answer = backend.ask(query_file.text, bindings)
+                click.echo(json.dumps({"head": {}, "boolean": answer}) if fmt == "json"
+                           else str(answer).lower())
+                return
+            rows = backend.select(query_file.text, bindings)
+        except (SyntaxError, ValueError) as exc:
+            raise click.UsageError(f"{query_file.path.name}: {exc}") from exc
+    columns = list(rows[0]) if rows else _projected(query_file.text)
+    if fmt == "json":
+        click.echo(sparql_json(columns, rows))
+    elif fmt == "csv":
+        click.echo(sparql_csv(columns, rows), nl=False)
+    else:
+        click.echo(render_table(columns, [[_cell(r.get(c)) for c in columns] for r in rows]))
+        click.echo(f"({len(rows)} rows)", err=True)
+
+
+def _projected(text: str) -> list[str]:
+    """Return the variables a SELECT projects (for the header of an empty result)."""
+    match = re.search(r"\bSELECT\b(.*?)\bWHERE\b", masked(text), re.IGNORECASE | re.DOTALL)
+    if not match:
+        return []
+    clause, top, depth = match.group(1), [], 0
+    for char in clause:
+        depth += (char == "(") - (char == ")")
+        top.append(char if depth == 0 and char != ")" else " ")
+    names = re.findall(r"[?$]([A-Za-z_]\w*)", "".join(top))
+    names += re.findall(r"\bAS\s+[?$]([A-Za-z_]\w*)", clause, re.IGNORECASE)
+    order = {n: clause.find(n) for n in names}
+    return sorted(dict.fromkeys(names), key=lambda n: order[n])
+
+
+@main.command("compare")
+@click.argument("run_a", metavar="RUN_A")
+@click.argument("run_b", metavar="RUN_B")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@_STORE
+@endpoint_options
+def compare(run_a: str, run_b: str, fmt: str, store_path: Path | None,
+            endpoint: EndpointOptions | None) -> None:
+    """Compare two assessment runs: each city's scores and ranks in both, and the rank change.
+
+    RUN_A and RUN_B are run IRIs (``cityculture query list-runs`` lists them); the runs are
+    in the store (--store) or at the endpoint (--endpoint). Runs the query ``compare-runs``.
+    """
+    _run_query("compare-runs", (f"runA={run_a}", f"runB={run_b}"), fmt, store_path, endpoint)
+
+
+def _copy_graphs(source: Backend, target: Backend, graphs: tuple[str, ...]) -> list[str]:
+    """Copy named graphs (all of the source's when none are given), each replaced whole."""
+    names = list(graphs) or source.graph_names()
+    for graph in names:
+        try:
+            check_graph_name(graph)
+        except ValueError as exc:
+            raise click.UsageError(f"graph {graph!r}: {exc}") from exc
+    missing = [g for g in names if g not in set(source.graph_names())]
+    if missing:
+        raise click.UsageError(f"no such graph: {', '.join(f'<{g}>' for g in missing)}")
+    for graph in names:
+        data = source.graph_ntriples(graph)
+        target.replace_graph(graph, data)
+        count = data.count(b"\n")
+        click.echo(f"copied <{graph}> ({count} triples)")
+    return names
+
+
+_GRAPHS = click.argument("graphs", nargs=-1, metavar="[GRAPH]...")
+
+
+@main.command("push")
+@_GRAPHS
+@click.option("--store", "store_path", required=True,
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="The embedded store to copy from.")
+@endpoint_options
+def push(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | None) -> None:
+    """Copy named graphs (default: all) from the embedded store to an endpoint.
+
+    Each graph replaces the endpoint's graph of the same name in one operation (Oxigraph
+    server: one Graph Store Protocol PUT; other servers: a staging graph, then one update).
+    """
+    if endpoint is None:
+        raise click.UsageError("give --endpoint URL")
+    with _opened(store_path, None) as source, _opened(None, endpoint) as target:
+        _copy_graphs(source, target, graphs)
+
+
+@main.command("pull")
+@_GRAPHS
+@click.option("--store", "store_path", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The embedded store to copy into (created if needed).")
+@endpoint_options
+def pull(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | None) -> None:
+    """Copy named graphs (default: all) from an endpoint into the embedded store."""
+    if endpoint is None:
+        raise click.UsageError("give --endpoint URL")
+    with _opened(None, endpoint) as source, _opened(store_path, None) as target:
+        _copy_graphs(source, target, graphs)
 
 
 @main.command("template")
@@ -264,7 +550,7 @@ def template(outdir: Path) -> None:
         click.echo(f"wrote {path}")
 
 
-def _load_inputs(store: EmbeddedStore, files: tuple[Path, ...], body: str,
+def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
                  input_format: str) -> None:
     """Read, validate and store input files; exit 1 on violations, 2 on unusable input."""
     if input_format == "gpci-json":
@@ -275,16 +561,24 @@ def _load_inputs(store: EmbeddedStore, files: tuple[Path, ...], body: str,
             sys.exit(2)
     else:
         submissions = _read_all(files, body)
-    report = validate_submissions(submissions, accepted=list(store.accepted_triples()))
+    report = validate_submissions(
+        submissions, accepted=accepted_triples(store, exclude=tuple(s.iri for s in submissions)))
     if not report.conforms:
         click.echo(report.to_table(), err=True)
         click.echo("refused: the input does not conform; nothing was assessed", err=True)
         sys.exit(1)
-    for submission in submissions:
-        store.replace_graph(submission.graph_name, submission.ntriples())
+    _store_submissions(store, submissions)
 
 
-def _print_results(results: list[CityResult], fmt: str, store: EmbeddedStore, run: str) -> None:
+def graph_turtle(store: Backend, graph: str) -> str:
+    """Return one named graph as Turtle with the project's prefixes."""
+    triples = ox.parse(store.graph_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE,
+                        prefixes={k: str(v) for k, v in PREFIXES.items()})
+    return (data or b"").decode("utf-8")
+
+
+def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
     elif fmt == "csv":
@@ -295,7 +589,7 @@ def _print_results(results: list[CityResult], fmt: str, store: EmbeddedStore, ru
             write_csv(results, path)
             click.echo(path.read_text(encoding="utf-8"), nl=False)
     elif fmt == "turtle":
-        click.echo(store.graph_turtle(run))
+        click.echo(graph_turtle(store, run))
     else:
         codes = result_columns(results)
         top = results[0].top_code() if results else ""
@@ -325,18 +619,23 @@ def _print_results(results: list[CityResult], fmt: str, store: EmbeddedStore, ru
                    "dislocation, in harmony) and write the inferred types into the run.")
 @_BODY
 @_STORE
+@endpoint_options
 def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt: str,
            outdir: Path | None, input_format: str, sensitivity: int, seed: int,
-           classify: bool, body: str, store_path: Path | None) -> None:
+           classify: bool, body: str, store_path: Path | None,
+           endpoint: EndpointOptions | None) -> None:
     """Assess cities: ingest and validate INPUTS, then score them with a framework.
 
-    With no INPUTS, assesses what the store (--store) already holds.
+    With no INPUTS, assesses what the store (--store PATH, or --endpoint URL) already holds.
+    The run is written as a new named graph into that store (in memory when neither is given).
+
+    Exit codes: 0 assessed, 1 input refused, 2 input unusable, 3 store or endpoint failure.
     """
     try:
         framework = resolve_framework(framework_name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    with EmbeddedStore(store_path) as store:
+    with _opened(store_path, endpoint) as store:
         steps = ["ingest and validate", "assess", "report"]
         with click.progressbar(steps, label="assessing", file=sys.stderr,
                                item_show_func=lambda s: s) as bar:
@@ -349,7 +648,7 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 elif step == "report" and outdir is not None:
                     written = write_report(results, outdir, run=run.iri,
                                            framework=framework.iri,
-                                           run_turtle=store.graph_turtle(run.iri))
+                                           run_turtle=graph_turtle(store, run.iri))
         if not results:
             raise click.ClickException("no city could be assessed: no observations of the "
                                        "framework's indicators")
@@ -372,3 +671,9 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
             click.echo(render_table(
                 ["city", "rank", "median rank", "5 %", "95 %"],
                 [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))
+
+
+from cityculture.cli_publish import publish, serve  # noqa: E402
+
+main.add_command(publish)
+main.add_command(serve)

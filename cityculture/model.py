@@ -17,6 +17,8 @@ from cityculture.resources import resource_dir, resource_path
 
 ONTOLOGY_FILE = "cityculture.ttl"
 INDICATORS_FILE = "indicators.ttl"
+MODEL_GRAPH = "https://w3id.org/cityculture/graph/model"
+"""Named graph of the ontology in a store; the scheme and the cube structure are beside it."""
 
 
 def _parse_turtle(path: Path) -> Graph:
@@ -39,6 +41,13 @@ def indicators_path() -> Path:
 def framework_files() -> list[Path]:
     """Return the bundled assessment frameworks (Turtle), which also define their indicators."""
     return sorted((resource_dir("ontology") / "frameworks").glob("*.ttl"))
+
+
+def model_graph_files() -> dict[str, Path]:
+    """Return the named graphs the model is stored in, with the Turtle file of each."""
+    return {MODEL_GRAPH: ontology_path(),
+            MODEL_GRAPH + "/indicators": indicators_path(),
+            MODEL_GRAPH + "/cube": resource_path("ontology", "cube.ttl")}
 
 
 def load_ontology() -> Graph:

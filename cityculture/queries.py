@@ -135,3 +135,107 @@ def run_query(
     result = graph.query(query.text, initBindings=init)
     names = [str(v) for v in result.vars or []]
     return [{n: row[n] for n in names} for row in result]
+
+
+# --- declared parameters ----------------------------------------------------------------------
+
+PARAMETER_KINDS = ("IRI", "integer", "decimal", "string", "boolean")
+_PARAM_LINE = re.compile(r"^\?([A-Za-z_][A-Za-z0-9_]*)\s+(.*)$")
+_SCHEME = re.compile(r"^(?:https?|urn|tag|mailto|ftp):", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter a query file declares in its header (``#   ?name  KIND, required: ...``)."""
+
+    name: str
+    kind: str
+    required: bool
+    description: str
+
+
+def declared_parameters(query: QueryFile) -> list[Parameter]:
+    """Return the parameters a query's header declares, in order.
+
+    The kind is the first word after the variable (``IRI``, ``integer``, ``decimal``,
+    ``string``, ``boolean``; ``IRI`` when the header names none); a parameter is required
+    when its line says ``required``.
+
+    >>> [p.name for p in declared_parameters(load_query("cq04-city-scores"))]
+    ['run', 'city', 'year']
+    """
+    found: list[Parameter] = []
+    inside = False
+    for line in query.header.splitlines():
+        text = line.strip()
+        if text.lower().startswith("parameters"):
+            inside = True
+            continue
+        if not inside:
+            continue
+        match = _PARAM_LINE.match(text)
+        if match:
+            name, rest = match.groups()
+            first = rest.split(None, 1)[0].rstrip(",:").lower() if rest else ""
+            kind = next((k for k in PARAMETER_KINDS if k.lower() == first), "IRI")
+            found.append(Parameter(name, kind, "required" in rest.lower(), rest))
+        elif text and not text.startswith(("(", "?")) and not line.startswith("  "):
+            break
+    return found
+
+
+def expand_iri(text: str) -> URIRef | None:
+    """Return ``text`` as an IRI if it is one (``<...>``, ``https:...``, a known prefix); else None.
+
+    >>> expand_iri("csp:cohesion")
+    rdflib.term.URIRef('https://w3id.org/cityculture/ontology/cohesion')
+    >>> expand_iri("Paris") is None
+    True
+    """
+    from cityculture.namespaces import PREFIXES
+
+    value = text.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    elif ":" in value and value.split(":", 1)[0] in PREFIXES:
+        prefix, local = value.split(":", 1)
+        value = str(PREFIXES[prefix]) + local
+    elif not _SCHEME.match(value):
+        return None
+    term = URIRef(value)
+    sparql_term(term)  # refuses characters that are not allowed in an IRI
+    return term
+
+
+def parameter_term(parameter: Parameter, text: str) -> Literal | URIRef | None:
+    """Convert a command-line value to the RDF term the parameter's kind asks for.
+
+    Returns None for an ``IRI`` parameter whose value is not an IRI: the caller may look it up
+    by name. Literals are built from the value as it is (typed, never pasted into a query).
+
+    :raises ValueError: the value is not a valid ``integer``, ``decimal`` or ``boolean``, or
+        an IRI with characters not allowed in IRIs.
+    """
+    from decimal import Decimal, InvalidOperation
+
+    from rdflib.namespace import XSD
+
+    if parameter.kind == "IRI":
+        return expand_iri(text)
+    if parameter.kind == "integer":
+        if not re.fullmatch(r"[+-]?\d+", text.strip()):
+            raise ValueError(f"parameter {parameter.name}: {text!r} is not an integer")
+        return Literal(int(text), datatype=XSD.integer)
+    if parameter.kind == "decimal":
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            raise ValueError(f"parameter {parameter.name}: {text!r} is not a decimal") from None
+        if not value.is_finite():
+            raise ValueError(f"parameter {parameter.name}: {text!r} is not a finite decimal")
+        return Literal(value, datatype=XSD.decimal)
+    if parameter.kind == "boolean":
+        if text.strip().lower() not in ("true", "false"):
+            raise ValueError(f"parameter {parameter.name}: {text!r} is not true or false")
+        return Literal(text.strip().lower() == "true", datatype=XSD.boolean)
+    return Literal(text)

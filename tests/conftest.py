@@ -1,4 +1,4 @@
-"""Shared fixtures: the model graph, parsed once per session."""
+"""Shared fixtures: the model graph, parsed once per session; the real and fake servers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ import pytest
 from rdflib import Graph
 
 from cityculture.model import load_model
+from tests.conftest_servers import (  # noqa: F401 (fixtures, used by name in every module)
+    fake_server_fixture,
+    oxigraph_server_url_fixture,
+    virtuoso_fixture,
+)
 
 
 @pytest.fixture(scope="session")

@@ -42,13 +42,7 @@ from cityculture.store.remote import (
     RemoteBackend,
 )
 from cityculture.store.servers import VirtuosoEndpoints, edit_ini, free_port
-from tests.conftest_servers import (  # noqa: F401 (the fixtures are used by name)
-    FakeServer,
-    answer,
-    fake_server_fixture,
-    oxigraph_server_url_fixture,
-    virtuoso_fixture,
-)
+from tests.conftest_servers import FakeServer, answer
 
 EX = Namespace("http://example.org/cc-test/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # not rdflib.XSD: pytest probes globals

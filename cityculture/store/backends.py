@@ -261,12 +261,19 @@ class OxigraphBackend:
 
     name = "oxigraph"
 
-    def __init__(self, path: Path | None = None, *, store: EmbeddedStore | None = None) -> None:
-        """Open a store in ``path`` (created if needed), in memory, or wrap ``store``."""
+    def __init__(self, path: Path | None = None, *, store: EmbeddedStore | None = None,
+                 union_default_graph: bool = False) -> None:
+        """Open a store in ``path`` (created if needed), in memory, or wrap ``store``.
+
+        ``union_default_graph``: queries see the union of all named graphs as their default
+        graph (as Virtuoso does by default), so a query without ``GRAPH`` reads every graph.
+        """
         self.store = store if store is not None else EmbeddedStore(path)
+        self.union_default_graph = union_default_graph
 
     def _query(self, query: str, bindings: Bindings) -> Any:
-        return self.store.oxigraph.query(bind_values(query, bindings))
+        return self.store.oxigraph.query(bind_values(query, bindings),
+                                         use_default_graph_as_union=self.union_default_graph)
 
     def select(self, query: str, bindings: Bindings = None) -> list[Row]:
         """Run a SELECT query; parameters go in as a VALUES block of escaped terms."""
@@ -413,6 +420,27 @@ def _init_bindings(query: str, bindings: Bindings) -> dict[str, Identifier]:
     if checked:
         _with_where(query)
     return checked
+
+
+def accepted_triples(backend: Backend, *, exclude: tuple[str, ...] = ()) -> list[ox.Triple]:
+    """Return the triples of every accepted submission graph (to validate new ones against).
+
+    ``exclude``: graphs left out (the submissions about to be replaced).
+    """
+    from cityculture.ingest.submission import SUBMISSION_BASE
+
+    graphs = [g for g in backend.graph_names()
+              if g.startswith(SUBMISSION_BASE) and g not in exclude]
+    triples: list[ox.Triple] = []
+    for graph in graphs:
+        if isinstance(backend, OxigraphBackend):
+            triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in
+                           backend.store.oxigraph.quads_for_pattern(None, None, None,
+                                                                    ox.NamedNode(graph)))
+        else:
+            triples.extend(ox.parse(backend.graph_ntriples(graph),
+                                    format=ox.RdfFormat.N_TRIPLES))
+    return triples
 
 
 # --- factory ----------------------------------------------------------------------------------
