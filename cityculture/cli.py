@@ -677,9 +677,3 @@ from cityculture.cli_publish import publish, serve  # noqa: E402
 
 main.add_command(publish)
 main.add_command(serve)
-
-
-from cityculture.cli_publish import publish, serve  # noqa: E402
-
-main.add_command(publish)
-main.add_command(serve)
