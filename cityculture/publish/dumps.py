@@ -92,9 +92,9 @@ def write_dump(dump: Dump, store: ox.Store, outdir: Path, prefixes: Mapping[str,
     return dump
 
 
-def write_nquads(store: ox.Store, path: Path) -> int:
-    """Write every named graph as N-Quads (what ``serve`` loads); return the quad count."""
+def write_nquads(quads: Iterable[ox.Quad], path: Path) -> int:
+    """Write quads as N-Quads (what ``serve`` loads), sorted; return the quad count."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    quads = sorted(store.quads_for_pattern(None, None, None, None), key=str)
-    path.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-    return len(quads)
+    unique = sorted({str(q): q for q in quads}.items())
+    path.write_bytes(ox.serialize([q for _, q in unique], format=ox.RdfFormat.N_QUADS))
+    return len(unique)

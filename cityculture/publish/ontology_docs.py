@@ -95,7 +95,7 @@ def write_ontology_docs(writer: PageWriter, ontology: str, model_triples: list[o
         values = sorted(index.values(ontology, predicate), key=str)
         if values:
             metadata.append({"name": name, "value": Markup(", ").join(
-                writer.term(v, page) for v in values)})
+                writer.term(v, page, predicate) for v in values)})
     alternates = writer.twins(ontology, model_triples)
     writer.render("ontology.html", page, alternates=alternates,
                   iri=writer.rewriter.iri(ontology), title=index.label(ontology),

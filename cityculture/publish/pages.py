@@ -115,7 +115,7 @@ class PageWriter:
             return Markup(f'<span class="iri">{escape(iri)}</span>')
         return Markup(f'<a href="{escape(target)}">{escape(label)}</a>')
 
-    def term(self, term: object, page: str) -> Markup:
+    def term(self, term: object, page: str, predicate: str | None = None) -> Markup:
         """Return an escaped rendering of an RDF term for a table cell."""
         if isinstance(term, ox.NamedNode):
             return self.link(term.value, page)
@@ -126,6 +126,7 @@ class PageWriter:
                      for t in described if t.subject == term]
             return Markup("[ ") + Markup("; ").join(parts) + Markup(" ]")
         if isinstance(term, ox.Literal):
+            term = self.rewriter.term(term, predicate)  # IRI-valued literals follow the base
             if term.language:
                 return Markup('<span lang="{}">{}</span> <span class="note">@{}</span>').format(
                     term.language, term.value, term.language)
@@ -180,7 +181,8 @@ class PageWriter:
         properties: dict[str, list[Markup]] = {}
         for triple in sorted(index.out.get(iri, ()), key=lambda t: (t.predicate.value,
                                                                     str(t.object))):
-            properties.setdefault(triple.predicate.value, []).append(self.term(triple.object, page))
+            properties.setdefault(triple.predicate.value, []).append(
+                self.term(triple.object, page, triple.predicate.value))
         incoming = sorted(index.inc.get(iri, ()), key=lambda t: (t.predicate.value,
                                                                  str(t.subject)))
         shown = [{"subject": self.term(t.subject, page),
@@ -210,11 +212,11 @@ class PageWriter:
             return described
         return sorted(self.index.inc.get(iri, ()), key=str)[:MAX_INCOMING]
 
-    def write_resource(self, iri: str, template: str = "resource.html",
-                       **extra: object) -> str:
+    def write_resource(self, iri: str, template: str = "resource.html", *,
+                       twins: Sequence[ox.Triple] | None = None, **extra: object) -> str:
         """Write the page and twins of one resource; return the page's site path."""
         page = site_path(iri) + ".html"
-        alternates = self.twins(iri, self.twin_triples(iri))
+        alternates = self.twins(iri, self.twin_triples(iri) if twins is None else twins)
         context = self.resource_context(iri, page)
         context.update(extra)
         self.render(template, page, alternates=alternates, **context)

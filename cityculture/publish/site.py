@@ -24,7 +24,7 @@ from cityculture.assess.charts import ranking_chart
 from cityculture.assess.results import city_results
 from cityculture.namespaces import PREFIXES
 from cityculture.publish.describe import DATASET, Publisher, data_rights, describe
-from cityculture.publish.dumps import Dump, graph_triples, write_nquads
+from cityculture.publish.dumps import Dump, write_nquads
 from cityculture.publish.index import RDF_TYPE, SiteIndex
 from cityculture.publish.iris import DEFAULT_BASE, IriRewriter
 from cityculture.publish.jsonld import context_bytes
@@ -122,7 +122,7 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
 
     dumps = _parts(source)
     for dump in dumps:
-        triples = rewrite(graph_triples(source.store, dump.graphs))
+        triples = rewrite(source.graph_triples(dump.graphs))
         dump.triples = len(triples)
         for fmt in dump.formats:
             path = outdir / dump.path(fmt)
@@ -130,21 +130,20 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
             path.write_bytes(serialise(triples, fmt, prefixes))
             dump.files[fmt] = path
     (outdir / "dumps" / "context.jsonld").write_bytes(context_bytes(prefixes))
-    quads = [rewriter.quad(q) for q in source.quads()]
-    memory = ox.Store()
-    memory.bulk_extend(quads)
-    quad_count = write_nquads(memory, outdir / NQUADS)
+    source_quads = source.quads()
+    quads = [rewriter.quad(q) for q in source_quads]
+    quad_count = write_nquads(quads, outdir / NQUADS)
 
     description = describe(source, dumps, publisher=publisher or Publisher(),
                            nquads_path=NQUADS, nquads_size=(outdir / NQUADS).stat().st_size,
                            quads=quad_count)
     description_triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                            for s, p, o in description]
-    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source.quads()]
+    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     graph_names = [g.value for g in source.store.named_graphs() if isinstance(g, ox.NamedNode)]
     index = SiteIndex([*all_triples, *description_triples], graph_names)
     writer = PageWriter(index, rewriter, prefixes, outdir)
-    _write_pages(source, index, writer, dumps, graph_names)
+    _write_pages(source, index, writer, dumps, description_triples)
     manifest = {"generator": f"cityculture {__version__}", "base": base,
                 "dataset": rewriter.iri(DATASET), "nquads": NQUADS,
                 "dumps": {d.name: {f: d.path(f) for f in d.files} for d in dumps},
@@ -160,7 +159,7 @@ def _skip(iri: str) -> bool:
 
 
 def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps: list[Dump],
-                 graph_names: list[str]) -> None:
+                 description: list[ox.Triple]) -> None:
     runs = _run_tables(source, index)
     nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
     element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
@@ -176,7 +175,7 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
         downloads = [Markup('<a href="{}">{}</a>').format(
             writer_rel(page, d.path(f)), f) for d in dumps if d.name == "ontology"
             for f in d.files]
-        model = graph_triples(source.store, model_graphs.get("ontology", []))
+        model = source.graph_triples(model_graphs.get("ontology", []))
         write_ontology_docs(writer, ontology, model, downloads, data_subjects)
         done.add(ontology)
     scheme = next(iter(index.subjects_of_type("http://www.w3.org/2004/02/skos/core#ConceptScheme")),
@@ -197,10 +196,12 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
                                   **_element(source, writer, index, runs, iri, element_rows[iri]))
         elif CSP + "AssessmentRun" in types and iri in runs:
             writer.write_resource(iri, "run.html", **_run(writer, index, runs[iri], dumps))
+        elif iri == DATASET:  # its twins are the whole description, distributions included
+            writer.write_resource(iri, twins=description)
         elif iri == scheme:
             page = site_path(iri) + ".html"
-            alternates = writer.twins(iri, graph_triples(source.store,
-                                                         model_graphs.get("indicators", [])))
+            alternates = writer.twins(iri, source.graph_triples(model_graphs.get("indicators",
+                                                                                  [])))
             context = writer.resource_context(iri, page)
             writer.render("resource.html", page, alternates=alternates, **context)
         else:
@@ -544,7 +545,7 @@ def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
                           "files": [Markup('<a href="{}">{}</a>').format(d.path(f), f)
                                     for f in d.files]} for d in dumps]
                   + [{"title": "Everything, with named graphs (N-Quads)",
-                      "triples": len(source.quads()),
+                      "triples": sum(d.triples for d in dumps),
                       "files": [Markup('<a href="{}">nquads</a>').format(NQUADS)]}])
 
 

@@ -38,6 +38,7 @@ class SiteSource:
     def __init__(self, store: ox.Store) -> None:
         """Publish what ``store`` holds (default IRIs)."""
         self.store = store
+        self._quads: list[ox.Quad] | None = None
 
     def select(self, query: str) -> list[dict[str, Identifier | None]]:
         """Run a SELECT query; return rows of rdflib terms (unbound variables are None)."""
@@ -53,8 +54,35 @@ class SiteSource:
         return self.select(bind_parameters(load_query(name).text, bindings))
 
     def quads(self) -> list[ox.Quad]:
-        """Return every quad of every named graph."""
-        return list(self.store.quads_for_pattern(None, None, None, None))
+        """Return every quad of every named graph (the model graphs as the bundle has them)."""
+        if self._quads is None:
+            self._quads = self._read_quads()
+        return self._quads
+
+    def _read_quads(self) -> list[ox.Quad]:
+        model = {graph: path for graph, path in _model_files()}
+        quads = [q for q in self.store.quads_for_pattern(None, None, None, None)
+                 if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in model)]
+        for graph in self.store.named_graphs():
+            if isinstance(graph, ox.NamedNode) and graph.value in model:
+                quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in
+                             ox.parse(path=str(model[graph.value]), format=ox.RdfFormat.TURTLE))
+        return quads
+
+    def graph_triples(self, graphs: list[str]) -> list[ox.Triple]:
+        """Return the distinct triples of some named graphs, in a stable order.
+
+        The model graphs (ontology, scheme, cube) are read from the bundled files: an
+        Oxigraph store keeps ``"1"^^xsd:nonNegativeInteger`` as ``xsd:integer``, which would
+        publish the ontology's cardinalities outside OWL 2 DL.
+        """
+        wanted = set(graphs)
+        seen: dict[str, ox.Triple] = {}
+        for quad in self.quads():
+            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in wanted:
+                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+                seen.setdefault(str(triple), triple)
+        return [seen[key] for key in sorted(seen)]
 
 
 def example_source() -> SiteSource:

@@ -96,6 +96,7 @@ _LEXEMES = re.compile(
 _SERVICE = re.compile(r"(?<![\w?$:.\-])service(?![\w:\-])", re.IGNORECASE)
 _UPDATE = re.compile(r"(?<![\w?$:.\-])(insert|delete|load|clear|create|drop|copy|move|add)"
                      r"(?![\w:\-])", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w?$:.\-])from(?![\w:\-])", re.IGNORECASE)
 _FORM = re.compile(r"(?<![\w?$:.\-])(select|construct|describe|ask)(?![\w:\-])", re.IGNORECASE)
 
 
@@ -272,7 +273,9 @@ def execute(store: ox.Store, job: QueryJob, limits: Limits,
     options: dict[str, object] = {}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    else:
+    elif not _FROM.search(strip_lexemes(job.query)):
+        # The default graph is the union of the named graphs, unless the query says which
+        # graphs make it (FROM): those are local graph names, never fetched.
         options["use_default_graph_as_union"] = True
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
