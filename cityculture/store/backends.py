@@ -28,9 +28,11 @@ datatypes), pinned by ``tests/test_backends.py``:
 * Virtuoso 7.2 divides integers as integers (``1/2`` is ``0``), returns comparisons as
   ``xsd:integer`` 1/0 instead of ``xsd:boolean``, and writes ``xsd:double`` values with six
   significant digits in every result format and in graph dumps (see
-  :mod:`cityculture.store.remote`); it also answers ``queries/cq05``, ``cq06`` and ``cq10``
-  with other rows than SPARQL 1.1 gives (IF() over an unbound variable, a ``*`` property
-  path inside ``GRAPH``).
+  :mod:`cityculture.store.remote`); it also answers ``queries/cq05`` and ``cq06`` with fewer
+  rows than SPARQL 1.1 gives (it drops the solutions where a comparison inside a ``BIND`` or
+  ``IF`` over variables bound in other graphs is false, as if it were a ``FILTER``), and
+  ``cq10`` with other rows (a ``*`` property path inside ``GRAPH``). Booleans are cast with
+  ``xsd:boolean()`` in the bundled queries, which Virtuoso then returns as booleans.
 """
 
 from __future__ import annotations
