@@ -101,6 +101,11 @@ class PageWriter:
     def href(self, iri: str, page: str) -> str | None:
         """Return a relative link from a page to the page of an IRI, or None (no page)."""
         if under_base(iri):
+            rest = iri[len(DEFAULT_BASE):]
+            if rest.startswith("dumps/") or rest == SPARQL_PATH:  # files and the endpoint
+                return relative_link(page, rest)
+            if rest == "":
+                return relative_link(page, "index.html")
             return relative_link(page, site_path(iri) + ".html") + (
                 "#" + iri.split("#", 1)[1] if "#" in iri else "")
         if iri.startswith(("http://", "https://")):
