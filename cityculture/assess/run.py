@@ -74,6 +74,11 @@ def _execute(store: Backend, name: str, bindings: Mapping[str, Node]) -> None:
     store.update(bind_parameters(load_query(name).text, bindings))
 
 
+def stage_graph(run: str) -> str:
+    """Return the run's staging graph: working space of the updates, dropped at the end."""
+    return f"{run}/stage"
+
+
 def new_run_iri(framework: Framework, year: int | None) -> str:
     """Return a fresh run IRI: a timestamp and a short hash of what the run is about."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -114,10 +119,15 @@ def run_assessment(
         store.update(bind_parameters(
             """PREFIX csp: <https://w3id.org/cityculture/ontology/>
             INSERT { GRAPH ?run { ?run csp:refYear ?year } } WHERE { }""", bindings))
+    stage = stage_graph(run)
+    bindings["stage"] = URIRef(stage)
+    _execute(store, "assess-00-statistics", bindings)
     _execute(store, "assess-01-indicator-scores", bindings)
     for level in range(1, framework.top_level + 1):
         _execute(store, "assess-02-aggregate", {**bindings, "level": Literal(level)})
-    _execute(store, "assess-03-ranks", {"run": URIRef(run)})
+    _execute(store, "assess-03-ranks", {"run": URIRef(run), "stage": URIRef(stage),
+                                        "framework": URIRef(framework.iri)})
+    store.update(f"DROP SILENT GRAPH <{stage}>")
     store.update(bind_parameters(
         """PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
