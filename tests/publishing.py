@@ -47,6 +47,10 @@ def published_site() -> Site:
     """The example published with the base IRI of the server that will serve it."""
     if "site" not in _CACHE:
         folder = Path(tempfile.mkdtemp(prefix="cityculture-site-"))
+        import atexit
+        import shutil
+
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         port = free_port()
         done = cli("publish", str(folder / "site"), "--base-iri", f"http://127.0.0.1:{port}/")
         assert done.returncode == 0, done.stderr
