@@ -10,6 +10,7 @@ new named graph with its parameters and PROV links, so two runs can be compared 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from rdflib.term import Node
 
 from cityculture.assess.frameworks import Framework
 from cityculture.model import indicators_path, ontology_path
-from cityculture.queries import bind_parameters, load_query
+from cityculture.queries import bind_parameters, load_query, sparql_term
 from cityculture.resources import resource_path
 from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.embedded import EmbeddedStore
@@ -70,13 +71,45 @@ def load_model(store: AssessmentStore, framework: Framework) -> None:
         backend.replace_graph(graph, turtle_as_ntriples(Path(path)))
 
 
+INLINED = ("run", "stage", "framework", "level")
+"""Parameters the update files use only in patterns and expressions, never in a projection:
+written into the text as constants (escaped terms), so a store's optimizer sees them when it
+plans the joins (Oxigraph plans a VALUES-bound variable as unknown). The others (``?year``)
+are bound by a VALUES block in every WHERE."""
+
+
+def bind_update(text: str, bindings: Mapping[str, Node]) -> str:
+    """Bind an update's parameters: :data:`INLINED` ones as constants, others as VALUES."""
+    rest: dict[str, Node] = {}
+    for name, value in bindings.items():
+        if name in INLINED:
+            term = sparql_term(value)
+            text = re.sub(r"\?" + name + r"\b", lambda _match, t=term: t, text)
+        else:
+            rest[name] = value
+    return bind_parameters(text, rest)
+
+
 def _execute(store: Backend, name: str, bindings: Mapping[str, Node]) -> None:
-    store.update(bind_parameters(load_query(name).text, bindings))
+    store.update(bind_update(load_query(name).text, bindings))
 
 
 def stage_graph(run: str) -> str:
     """Return the run's staging graph: working space of the updates, dropped at the end."""
     return f"{run}/stage"
+
+
+def winsorisation_passes(store: Backend, stage: str) -> int:
+    """Return how many winsorisation passes to run: the largest limit staged (0: none).
+
+    Each pass treats at least one point of every (indicator, year) that still breaks the rule
+    and is below its limit, so this many passes reach every limit.
+    """
+    rows = store.select(f"""PREFIX stage: <https://w3id.org/cityculture/stage/>
+        SELECT (MAX(?limit) AS ?passes) WHERE {{ GRAPH {sparql_term(URIRef(stage))} {{
+          ?stat stage:limit ?limit }} }}""")
+    value = rows[0].get("passes") if rows else None
+    return int(value.toPython()) if isinstance(value, Literal) else 0
 
 
 def new_run_iri(framework: Framework, year: int | None) -> str:
@@ -122,6 +155,12 @@ def run_assessment(
     stage = stage_graph(run)
     bindings["stage"] = URIRef(stage)
     _execute(store, "assess-00-statistics", bindings)
+    _execute(store, "assess-00-outliers", bindings)
+    passes = winsorisation_passes(store, stage)
+    for _ in range(passes):
+        _execute(store, "assess-00-winsorise", {"stage": URIRef(stage)})
+    if passes:
+        _execute(store, "assess-00-treated", bindings)
     _execute(store, "assess-01-indicator-scores", bindings)
     for level in range(1, framework.top_level + 1):
         _execute(store, "assess-02-aggregate", {**bindings, "level": Literal(level)})
