@@ -56,7 +56,7 @@ from cityculture.store.model_graphs import store_model_graphs
 from cityculture.store.remote import EndpointError
 from cityculture.store.results import sparql_csv, sparql_json
 from cityculture.tables import render_table
-from cityculture.validate.engine import validate_submissions
+from cityculture.validate.engine import UnusableShapes, validate_submissions
 from cityculture.validate.findings import ValidationReport
 
 
@@ -256,8 +256,12 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     if store_path is not None or endpoint is not None:
         with _opened(store_path, endpoint) as backend:
             accepted = accepted_triples(backend)
-    report = validate_submissions(submissions, accepted=accepted, extra_shapes=extra_shapes,
-                                  engine=engine)
+    try:
+        report = validate_submissions(submissions, accepted=accepted,
+                                      extra_shapes=extra_shapes, engine=engine)
+    except UnusableShapes as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     _emit(report, fmt)
     sys.exit(0 if report.conforms else 1)
 

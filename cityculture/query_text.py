@@ -90,3 +90,12 @@ def check_read_only(text: str) -> str:
         if word in keywords:
             raise UnsafeQueryError(f"refused: {word} is a SPARQL Update keyword")
     return form
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Tell whether a query names its dataset itself (``FROM`` or ``FROM NAMED``).
+
+    >>> has_dataset_clause("SELECT * FROM <urn:g> WHERE { ?s ?p 'FROM' }")
+    True
+    """
+    return "FROM" in _keywords(text)

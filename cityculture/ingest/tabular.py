@@ -562,6 +562,23 @@ def _missing_columns(
         f"{shown or '(none)'}{hint}", row=1, column=missing[0], sheet=sheet)
 
 
+_HIDDEN_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\ufeff\u0000-\u0008\u000b\u000c"
+                              "\u000e-\u001f\u007f]")
+"""Characters refused inside a cell: bidirectional embeddings, overrides and isolates (text
+that displays other than it reads: "Trojan Source"), a byte-order mark inside the text, and
+C0 control characters other than tab and line breaks."""
+
+
+def _hidden_control(cell: str) -> str | None:
+    """Return a description of the first refused control character in ``cell``, if any."""
+    match = _HIDDEN_CONTROLS.search(cell)
+    if match is None:
+        return None
+    char = match.group(0)
+    name = unicodedata.name(char, "control character")
+    return f"U+{ord(char):04X} {name} at character {match.start() + 1}"
+
+
 def _make_row(
     path: Path, sheet: str | None, number: int, cells: Sequence[str], columns: list[str],
     max_cell_chars: int,
@@ -581,6 +598,11 @@ def _make_row(
             raise UnusableInput(
                 path, f"cell text is {len(cell):,} characters (column {column_letter(index)}); "
                 f"the limit is {max_cell_chars:,}", row=number, column=name, sheet=sheet)
+        hidden = _hidden_control(cell)
+        if hidden:
+            raise UnusableInput(
+                path, f"invisible control character {hidden}: it can make a name display "
+                "other than it reads; remove it", row=number, column=name, sheet=sheet)
         value = cell.strip()
         filled = filled or bool(value)
         values[name] = value

@@ -52,6 +52,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from cityculture.queries import bind_parameters, sparql_term
+from cityculture.query_text import has_dataset_clause
 from cityculture.rdf_terms import to_rdflib
 from cityculture.store.embedded import HIDDEN_SUFFIXES, STAGING_SUFFIX, EmbeddedStore
 
@@ -268,14 +269,16 @@ class OxigraphBackend:
         """Open a store in ``path`` (created if needed), in memory, or wrap ``store``.
 
         ``union_default_graph``: queries see the union of all named graphs as their default
-        graph (as Virtuoso does by default), so a query without ``GRAPH`` reads every graph.
+        graph (as Virtuoso does by default), so a query without ``GRAPH`` reads every graph;
+        a query with ``FROM`` or ``FROM NAMED`` gets the dataset it names.
         """
         self.store = store if store is not None else EmbeddedStore(path)
         self.union_default_graph = union_default_graph
 
     def _query(self, query: str, bindings: Bindings) -> Any:
+        union = self.union_default_graph and not has_dataset_clause(query)
         return self.store.oxigraph.query(bind_values(query, bindings),
-                                         use_default_graph_as_union=self.union_default_graph)
+                                         use_default_graph_as_union=union)
 
     def select(self, query: str, bindings: Bindings = None) -> list[Row]:
         """Run a SELECT query; parameters go in as a VALUES block of escaped terms."""

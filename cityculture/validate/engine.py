@@ -17,13 +17,14 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal
+from rdflib import BNode, Graph, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
 from cityculture.ingest.submission import Submission
 from cityculture.model import framework_files, indicators_path, ontology_path
 from cityculture.namespaces import CSP
+from cityculture.query_text import UnsafeQueryError, check_read_only
 from cityculture.resources import resource_dir, resource_path
 from cityculture.validate.findings import Finding, ValidationReport
 from cityculture.validate.shacl_compiler import TYPE_PATH, CompiledCheck, compile_shapes
@@ -41,11 +42,63 @@ def shape_files() -> list[Path]:
     return sorted(resource_dir("shapes").glob("*.ttl"))
 
 
+class UnusableShapes(ValueError):
+    """An extra shapes file cannot be used: not Turtle, or SPARQL that is not a plain query."""
+
+
+_SPARQL_TEXT = (SH.select, SH.ask, SH.construct, CSP.wholeGraphSelect)
+_REFUSED = {SH.update: "a SPARQL Update (SHACL rule)", SH.jsFunctionName: "JavaScript",
+            SH.jsLibraryURL: "a JavaScript library URL"}
+
+
+def check_shapes(shapes: Graph, path: Path) -> None:
+    """Refuse shapes whose SPARQL could change data or reach another server.
+
+    Every ``sh:select``, ``sh:ask``, ``sh:construct`` (and ``csp:wholeGraphSelect``) must be
+    a read-only query without ``SERVICE``; ``sh:update`` and SHACL-JS are refused.
+
+    :raises UnusableShapes: naming the file and the shape.
+    """
+    for prop, what in _REFUSED.items():
+        for subject in shapes.subjects(prop, None):
+            raise UnusableShapes(f"{path}: <{subject}> uses {what}, which is not run here")
+    for prop in _SPARQL_TEXT:
+        for subject, text in shapes.subject_objects(prop):
+            try:
+                check_read_only(str(text))
+            except UnsafeQueryError as exc:
+                raise UnusableShapes(f"{path}: the SPARQL of {_shape_name(shapes, subject)}: "
+                                     f"{exc}") from None
+
+
+def _shape_name(shapes: Graph, node: Node) -> str:
+    """Name a node for a message: its IRI, or the IRI of the shape holding the blank node."""
+    seen = {node}
+    while isinstance(node, BNode):
+        holder = next((s for s in shapes.subjects(None, node) if s not in seen), None)
+        if holder is None:
+            return "a constraint without a name"
+        seen.add(holder)
+        node = holder
+    return f"<{node}>"
+
+
 def load_shapes(extra: Sequence[Path] = ()) -> Graph:
-    """Load the bundled shapes plus any extra shape files into one rdflib graph."""
+    """Load the bundled shapes plus any extra shape files into one rdflib graph.
+
+    :raises UnusableShapes: an extra file is not valid Turtle or fails :func:`check_shapes`.
+    """
     shapes = Graph()
-    for path in [*shape_files(), *extra]:
+    for path in shape_files():
         shapes.parse(path, format="turtle")
+    for path in extra:
+        part = Graph()
+        try:
+            part.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises several kinds for bad Turtle
+            raise UnusableShapes(f"{path}: not valid Turtle: {exc}") from None
+        check_shapes(part, path)
+        shapes += part
     return shapes
 
 
@@ -304,6 +357,8 @@ def validate_submissions(
     ``accepted`` triples are already-accepted data the submissions are checked against;
     findings are only reported about the submissions' own nodes.
     """
+    if extra_shapes:
+        load_shapes(extra_shapes)  # refuse unusable or unsafe shapes before anything runs
     data = build_data_graph(submissions, accepted, extra_shapes)
     if engine == "pyshacl":
         shapes = load_shapes(extra_shapes)
