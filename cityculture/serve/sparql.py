@@ -23,7 +23,6 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
-import re
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from xml.sax.saxutils import quoteattr
 import pyoxigraph as ox
 
 from cityculture.publish.jsonld import jsonld_bytes
+from cityculture.query_text import UnsafeQueryError, check_read_only, has_dataset_clause
 from cityculture.serve.negotiation import negotiate
 
 SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
@@ -84,42 +84,21 @@ def text_outcome(status: int, message: str, headers: dict[str, str] | None = Non
 
 # -- refusing what a read-only, offline endpoint must not run -----------------------------
 
-_LEXEMES = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n\r]*",
-    re.DOTALL,
-)
-_SERVICE = re.compile(r"(?<![\w?$:.\-])service(?![\w:\-])", re.IGNORECASE)
-_UPDATE = re.compile(r"(?<![\w?$:.\-])(insert|delete|load|clear|create|drop|copy|move|add)"
-                     r"(?![\w:\-])", re.IGNORECASE)
-_FROM = re.compile(r"(?<![\w?$:.\-])from(?![\w:\-])", re.IGNORECASE)
-_FORM = re.compile(r"(?<![\w?$:.\-])(select|construct|describe|ask)(?![\w:\-])", re.IGNORECASE)
-
-
-def strip_lexemes(query: str) -> str:
-    """Blank out strings, IRIs and comments, leaving keywords and names (for refusals)."""
-    return _LEXEMES.sub(" ", query)
-
-
 def refusal(query: str) -> str | None:
-    """Return why a query is refused (SERVICE, an update), or None.
+    """Return why a query is refused (an update, SERVICE, no query form), or None.
+
+    The scan is :func:`cityculture.query_text.check_read_only` (strings, IRIs and comments
+    masked out), the same the ``query`` command and the shapes check use.
 
     >>> refusal("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
-    'SERVICE is refused: this endpoint does not query other endpoints'
+    'refused: SERVICE (federated query) would make the store connect to another server'
     >>> refusal('SELECT ?service WHERE { ?service <http://x/SERVICE> "SERVICE" }') is None
     True
-    >>> refusal("INSERT DATA { <http://a> <http://b> <http://c> }")
-    'this endpoint is read-only: SPARQL Update is refused'
     """
-    bare = strip_lexemes(query)
-    if _SERVICE.search(bare):
-        return "SERVICE is refused: this endpoint does not query other endpoints"
-    if not _FORM.search(bare) and _UPDATE.search(bare):
-        return "this endpoint is read-only: SPARQL Update is refused"
+    try:
+        check_read_only(query)
+    except UnsafeQueryError as exc:
+        return str(exc)
     return None
 
 
@@ -273,7 +252,7 @@ def execute(store: ox.Store, job: QueryJob, limits: Limits,
     options: dict[str, object] = {}
     if job.default_graphs:
         options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif not _FROM.search(strip_lexemes(job.query)):
+    elif not has_dataset_clause(job.query):
         # The default graph is the union of the named graphs, unless the query says which
         # graphs make it (FROM): those are local graph names, never fetched.
         options["use_default_graph_as_union"] = True
