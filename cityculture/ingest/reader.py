@@ -36,6 +36,14 @@ INPUT_ERRORS = (UnusableInput, UnsafeOrInvalidRDF)
 TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 
 
+def _invalid(term: object) -> bool:
+    try:
+        to_oxigraph(term)  # type: ignore[arg-type]
+    except ValueError:
+        return True
+    return False
+
+
 def submission_from_graph(
     path: Path, graph: Graph, *, body: str, submitted: date
 ) -> Submission:
@@ -44,8 +52,13 @@ def submission_from_graph(
     iri = submission_iri(digest)
     sub = ox.NamedNode(iri)
     agent = ox.NamedNode(AGENT_BASE + slug(body))
-    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-               for s, p, o in graph]
+    triples = []
+    for s, p, o in graph:
+        try:
+            triples.append(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)))  # type: ignore[arg-type]
+        except ValueError as exc:  # an IRI the parser let through (e.g. resolved from JSON-LD)
+            bad = next((t for t in (s, p, o) if _invalid(t)), s)
+            raise UnsafeOrInvalidRDF(path, f"not a valid IRI: <{bad}> ({exc})") from None
     triples += [
         ox.Triple(sub, RDF_TYPE, ox.NamedNode(f"{CSP}Submission")),
         ox.Triple(sub, RDF_TYPE, ox.NamedNode(f"{QB}DataSet")),
