@@ -242,3 +242,19 @@ def test_an_endpoint_that_is_down_is_named_and_nothing_changes(tmp_path: Path) -
     result = cc("load", TINY, "--endpoint", url, "--retries", "1", "--timeout", "2")
     assert result.exit_code == 3
     assert url in result.output
+
+
+def test_assess_on_an_endpoint(oxigraph_server_url: str, tmp_path: Path) -> None:
+    """Load, assess and query on the Oxigraph server: the hand-checked answers of CQ4."""
+    server = ("--endpoint", oxigraph_server_url, "--server", "oxigraph")
+    assert cc("load", TINY, *server).exit_code == 0
+    assessed = cc("assess", *server, "--framework", FRAMEWORK, "--format", "json")
+    assert assessed.exit_code == 0, assessed.output
+    runs = cc("query", "list-runs", *server, "--format", "json",
+              "--param", "framework=https://example.org/tiny")
+    run = sparql_json_rows(runs.stdout)[0]["run"]
+    rows = cc("query", "cq04-city-scores", *server, "--format", "json", "--param", f"run={run}",
+              "--param", "city=Alpha", "--param", "year=2023")
+    got = {r["code"]: (round(float(r["score"]), 4), int(r["rank"]))
+           for r in sparql_json_rows(rows.stdout)}
+    assert got["SOFT"] == (75.0, 1) and got["CO"] == (50.0, 2)
