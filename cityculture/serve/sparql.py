@@ -24,9 +24,11 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -44,6 +46,7 @@ GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json",
                "application/rdf+xml")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,7 @@ def execute(store: ox.Store, job: QueryJob, limits: Limits,
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
-        result = store.query(job.query, **options)  # type: ignore[arg-type]
+        result = store.query(job.query, **options)
     except (SyntaxError, ValueError) as exc:
         return text_outcome(400, f"query not accepted: {exc}")
     try:
@@ -378,12 +381,25 @@ class QueryPool:
         self._idle: asyncio.Queue[Worker] | None = None
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
+        self._threads: ThreadPoolExecutor | None = None
         self.stats = {"answered": 0, "timeouts": 0, "crashed": 0, "busy": 0}
 
+    async def _in_thread(self, function: Callable[..., T], *args: object) -> T:
+        assert self._threads is not None, "the pool is not started"
+        return await asyncio.get_running_loop().run_in_executor(self._threads, function, *args)
+
     async def start(self) -> None:
-        """Start every worker (in parallel threads) and wait until all are ready."""
+        """Start every worker (in parallel threads) and wait until all are ready.
+
+        The pool waits on its workers in threads of its own, one per worker for a query and
+        one per worker being replaced: never fewer than the queries that can run at once,
+        so a query's time limit starts when it is sent, not when a shared thread (asyncio's
+        default executor has ``cpu_count + 4``) happens to be free.
+        """
         self._idle = asyncio.Queue()
-        workers = await asyncio.gather(*(asyncio.to_thread(self._spawn)
+        self._threads = ThreadPoolExecutor(max_workers=2 * self.size,
+                                           thread_name_prefix="cityculture-sparql")
+        workers = await asyncio.gather(*(self._in_thread(self._spawn)
                                          for _ in range(self.size)))
         for worker in workers:
             self._idle.put_nowait(worker)
@@ -394,11 +410,14 @@ class QueryPool:
             self._all.add(worker)
         return worker
 
-    async def _replace(self, worker: Worker) -> None:
+    def _kill_and_spawn(self, worker: Worker) -> Worker:
         with self._lock:
             self._all.discard(worker)
-        await asyncio.to_thread(worker.kill)
-        replacement = await asyncio.to_thread(self._spawn)
+        worker.kill()
+        return self._spawn()
+
+    async def _replace(self, worker: Worker) -> None:
+        replacement = await self._in_thread(self._kill_and_spawn, worker)
         assert self._idle is not None
         self._idle.put_nowait(replacement)
 
@@ -412,7 +431,7 @@ class QueryPool:
             return text_outcome(503, "the endpoint is busy; try again shortly",
                                 {"Retry-After": "2"})
         try:  # the time limit counts from when a worker takes the query
-            outcome = await asyncio.to_thread(worker.call, job, self.limits.timeout)
+            outcome = await self._in_thread(worker.call, job, self.limits.timeout)
         except WorkerTimeout:
             self.stats["timeouts"] += 1
             asyncio.get_running_loop().create_task(self._replace(worker))
@@ -434,3 +453,5 @@ class QueryPool:
             self._all.clear()
         for worker in workers:
             worker.kill()
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
