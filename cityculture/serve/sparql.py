@@ -262,7 +262,7 @@ def execute(store: ox.Store, job: QueryJob, limits: Limits,
     if job.named_graphs:
         options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
-        result = store.query(job.query, **options)
+        result = store.query(job.query, **options)  # type: ignore[arg-type]
     except (SyntaxError, ValueError) as exc:
         return text_outcome(400, f"query not accepted: {exc}")
     try:
