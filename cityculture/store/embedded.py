@@ -96,10 +96,15 @@ class EmbeddedStore:
             self._store.flush()
 
     def _load_new_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
-        """Bulk-load a graph that does not exist yet, between two writes of a marker graph."""
-        marker = ox.NamedNode(name.value + LOADING_SUFFIX)
-        self._store.add(ox.Quad(name, _COMMENT, ox.Literal("bulk load in progress"), marker))
+        """Bulk-load a graph that does not exist yet, between two writes of a marker graph.
+
+        In memory there is nothing to recover after a crash, so no marker is written.
+        """
+        marker = None
         if self.path is not None:
+            marker = ox.NamedNode(name.value + LOADING_SUFFIX)
+            self._store.add(ox.Quad(name, _COMMENT, ox.Literal("bulk load in progress"),
+                                    marker))
             self._store.flush()
         try:
             self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
@@ -107,8 +112,8 @@ class EmbeddedStore:
             self._store.remove_graph(name)
             raise
         finally:
-            self._store.remove_graph(marker)
-            if self.path is not None:
+            if marker is not None:
+                self._store.remove_graph(marker)
                 self._store.flush()
 
     def select(self, query: str) -> list[dict[str, Identifier | None]]:
