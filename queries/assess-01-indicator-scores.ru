@@ -70,12 +70,13 @@ WHERE {
     }
   }
   BIND (COALESCE(?treated, ?average) AS ?value)
-  BIND (?direction = csp:higherIsBetter AS ?higher)
+  # comparisons inside IF, never bound to a variable (Virtuoso drops rows where a bound
+  # comparison is false)
   BIND (IF(?max = ?min, 50.0,
-           IF(?higher, 100 * (?value - ?min) / xsd:double(?max - ?min),
+           IF(?direction = csp:higherIsBetter, 100 * (?value - ?min) / xsd:double(?max - ?min),
                        100 * (?max - ?value) / xsd:double(?max - ?min))) AS ?minMaxScore)
   BIND (IF(?sd > 1e-12, xsd:double(?value - ?mean) * ?scale / ?sd, 0.0) AS ?z)
-  BIND (IF(?higher, ?z, -?z) AS ?zScore)
+  BIND (IF(?direction = csp:higherIsBetter, ?z, -?z) AS ?zScore)
   BIND (IF(?method = csp:noNormalisation, ?value,
            IF(?method = csp:zScore, ?zScore, ?minMaxScore)) AS ?scoreValue)
   BIND (IRI(CONCAT(STR(?run), "/score/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",

@@ -64,9 +64,8 @@ WHERE {
     }
     GROUP BY ?node ?year
   }
-  GRAPH ?fg3 { ?node csp:aggregation ?rule . ?framework csp:minimumCoverage ?minimum .
-               OPTIONAL { ?node csp:parentNode ?parent } }
-  BIND (?have / ?selected AS ?coverage)
+  GRAPH ?fg3 { ?node csp:aggregation ?rule . ?framework csp:minimumCoverage ?minimum . }
+  BIND (xsd:decimal(?have) / ?selected AS ?coverage)  # a decimal on every engine
   BIND (IF(?coverage >= ?minimum, csp:scoreValue, csp:reason) AS ?valueProperty)
   BIND (IF(?coverage >= ?minimum,
            IF(?rule = csp:sum, ?weighted, ?weighted / ?weights),
@@ -74,7 +73,7 @@ WHERE {
                   " parts; at least ", STR(xsd:integer(ROUND(?minimum * 100))),
                   " % are needed")) AS ?valueOrReason)
   BIND (IF(?coverage < ?minimum, csp:NotScored,
-           IF(!BOUND(?parent), csp:CompositeIndex,
+           IF(NOT EXISTS { GRAPH ?fg5 { ?node csp:parentNode ?parent } }, csp:CompositeIndex,
               IF(?level = 1 && EXISTS { GRAPH ?fg4 { ?node csp:standsFor ?aspect } },
                  csp:ElementScore, csp:Assessment))) AS ?resultClass)
   BIND (IRI(CONCAT(STR(?run), IF(?coverage >= ?minimum, "/score/", "/not-scored/"),
@@ -125,7 +124,7 @@ WHERE {
   BIND (IRI(CONCAT(STR(?run), "/not-scored/", ?key)) AS ?record)
   FILTER NOT EXISTS { GRAPH ?run { ?score csp:frameworkNode ?node } }
   FILTER NOT EXISTS { GRAPH ?run { ?record csp:frameworkNode ?node } }
-  BIND (0 / ?selected AS ?coverage)
+  BIND (xsd:decimal(0) / ?selected AS ?coverage)
   BIND (CONCAT("data for 0 of ", STR(?selected), " parts; at least ",
                STR(xsd:integer(ROUND(?minimum * 100))), " % are needed") AS ?reason)
 } ;

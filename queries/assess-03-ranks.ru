@@ -15,7 +15,9 @@
 #   ?framework  IRI of the assessment framework
 # Writes: csp:rankValue on each such score; in the staging graph, per (node, year) a group
 #   with stage:node, stage:year, stage:min, stage:max, stage:buckets; per score its bucket
-#   (stage:bucketOf), per bucket its group (stage:group) and number (stage:bucket).
+#   (stage:bucketOf), value (stage:value) and higher scores in its bucket (stage:inside);
+#   per bucket its group (stage:group), number (stage:bucket) and the number of scores in
+#   the higher buckets (stage:above).
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
 PREFIX stage: <https://w3id.org/cityculture/stage/>
@@ -48,7 +50,7 @@ WHERE {
 
 INSERT {
   GRAPH ?stage {
-    ?score stage:bucketOf ?bucketNode .
+    ?score stage:bucketOf ?bucketNode ; stage:value ?value .
     ?bucketNode stage:group ?group ; stage:bucket ?bucket .
   }
 }
@@ -71,19 +73,10 @@ WHERE {
   BIND (IRI(CONCAT(STR(?group), "/", STR(?bucket))) AS ?bucketNode)
 } ;
 
-INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
+# per bucket: the number of scores in the higher buckets of the same node and year
+INSERT { GRAPH ?stage { ?bucketNode stage:above ?above . } }
 WHERE {
   {
-    # the higher scores in the score's own bucket (the score meets itself, so every score
-    # has a row and no OPTIONAL is needed)
-    SELECT ?score ?bucketNode (SUM(IF(?otherValue > ?value, 1, 0)) AS ?inside) WHERE {
-      GRAPH ?stage { ?score stage:bucketOf ?bucketNode . ?other stage:bucketOf ?bucketNode . }
-      GRAPH ?run { ?score csp:scoreValue ?value . ?other csp:scoreValue ?otherValue . }
-    }
-    GROUP BY ?score ?bucketNode
-  }
-  {
-    # the scores in the higher buckets of the same node and year
     SELECT ?bucketNode (SUM(IF(?higherBucket > ?bucket, ?size, 0)) AS ?above) WHERE {
       GRAPH ?stage { ?bucketNode stage:group ?group ; stage:bucket ?bucket .
                      ?higher stage:group ?group ; stage:bucket ?higherBucket . }
@@ -96,5 +89,25 @@ WHERE {
     }
     GROUP BY ?bucketNode
   }
+} ;
+
+# per score: the higher scores in its own bucket (the score meets itself, so every score has
+# a row and no OPTIONAL is needed); one graph pattern, so every engine joins it by lookups
+INSERT { GRAPH ?stage { ?score stage:inside ?inside . } }
+WHERE {
+  {
+    SELECT ?score (SUM(IF(?otherValue > ?value, 1, 0)) AS ?inside) WHERE {
+      GRAPH ?stage { ?score stage:bucketOf ?bucketNode ; stage:value ?value .
+                     ?other stage:bucketOf ?bucketNode ; stage:value ?otherValue . }
+    }
+    GROUP BY ?score
+  }
+} ;
+
+# the rank: 1 + the higher scores in the own bucket + the scores in the higher buckets
+INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
+WHERE {
+  GRAPH ?stage { ?score stage:inside ?inside ; stage:bucketOf ?bucketNode .
+                 ?bucketNode stage:above ?above . }
   BIND (1 + ?inside + ?above AS ?rank)
 }
