@@ -9,6 +9,7 @@ with a time limit and prints the ratio (or the time-out).
 
 Usage:
     python bench/assess.py [--cities 700] [--indicators 40] [--years 20] [--rdflib-timeout 600]
+                           [--store memory|disk]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,18 +87,24 @@ def generate(path: Path, cities: int, indicators: int, years: int, seed: int = 3
 
 
 def run_engine(engine: str, corpus: Path) -> dict[str, object]:
-    """Load the corpus and assess it on one engine (in this process)."""
+    """Load the corpus and assess it on one engine (in this process).
+
+    ``engine`` is ``oxigraph`` (in memory), ``oxigraph-disk`` (a store in a temporary
+    directory) or ``rdflib``.
+    """
     from cityculture.assess.frameworks import resolve_framework
     from cityculture.assess.results import city_results
     from cityculture.assess.run import run_assessment
 
     start = time.perf_counter()
-    if engine == "oxigraph":
+    if engine.startswith("oxigraph"):
         import pyoxigraph as ox
 
         from cityculture.store.embedded import EmbeddedStore
 
-        store = EmbeddedStore()
+        directory = (Path(tempfile.mkdtemp(prefix="cityculture-bench-store-"))
+                     if engine == "oxigraph-disk" else None)
+        store = EmbeddedStore(directory)
         store.oxigraph.bulk_load(path=str(corpus), format=ox.RdfFormat.N_TRIPLES,
                                  to_graph=ox.NamedNode(SUB))
     else:
@@ -109,11 +117,15 @@ def run_engine(engine: str, corpus: Path) -> dict[str, object]:
     assessed = time.perf_counter()
     results = city_results(store, run.iri)
     done = time.perf_counter()
+    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if engine == "oxigraph-disk" and directory is not None:
+        store.close()
+        shutil.rmtree(directory, ignore_errors=True)
     return {"engine": engine, "load_seconds": round(loaded - start, 1),
             "assess_seconds": round(assessed - loaded, 1),
             "results_seconds": round(done - assessed, 1),
             "city_years": len(results),
-            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "peak_mib": peak}
 
 
 def measure(engine: str, corpus: Path, timeout: float) -> dict[str, object]:
@@ -135,6 +147,8 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=40)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--rdflib-timeout", type=float, default=600.0)
+    parser.add_argument("--store", choices=["memory", "disk"], default="memory",
+                        help="Oxigraph in memory, or on disk in a temporary directory")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -143,7 +157,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cityculture-bench-") as tmp:
         corpus = Path(tmp) / "corpus.nt"
         observations = generate(corpus, args.cities, args.indicators, args.years)
-        oxigraph = measure("oxigraph", corpus, timeout=3600)
+        engine = "oxigraph" if args.store == "memory" else "oxigraph-disk"
+        oxigraph = measure(engine, corpus, timeout=3600)
         reference = measure("rdflib", corpus, timeout=args.rdflib_timeout)
         total = (float(oxigraph.get("load_seconds", 0)) + float(oxigraph.get("assess_seconds", 0))
                  if "assess_seconds" in oxigraph else None)
