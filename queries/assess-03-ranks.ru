@@ -1,7 +1,8 @@
 # Assessment step 3: ranks.
 # For every score above the indicators (element and dimension scores, groups, indices): its
 # rank among the cities scored on the same framework node in the same year (1 = highest; ties
-# share the better rank): 1 + the number of scores of the node and year that are higher.
+# share the better rank; scores equal at 1e-9 tie): 1 + the number of scores of the node and
+# year that are higher.
 # Counting the higher scores pair by pair is quadratic in the number of cities, so the scores
 # of each (node, year) are first put into value buckets of equal width (about one bucket per
 # 16 cities, from the minimum and maximum of the node and year), staged in the staging graph:
@@ -50,7 +51,7 @@ WHERE {
 
 INSERT {
   GRAPH ?stage {
-    ?score stage:bucketOf ?bucketNode ; stage:value ?value .
+    ?score stage:bucketOf ?bucketNode ; stage:value ?key .
     ?bucketNode stage:group ?group ; stage:bucket ?bucket .
   }
 }
@@ -68,8 +69,10 @@ WHERE {
                             stage:max ?max ; stage:buckets ?buckets . }
     }
   }
-  BIND (IF(?max = ?min, 0, xsd:integer(FLOOR((?value - ?min) * ?buckets / (?max - ?min))))
-        AS ?bucket)
+  # scores are compared at 1e-9: equal inputs summed in another order still tie
+  BIND (ROUND(?value * 1.0e9) AS ?key)
+  BIND (IF(?max = ?min, 0,
+           xsd:integer(FLOOR((?key / 1.0e9 - ?min) * ?buckets / (?max - ?min)))) AS ?bucket)
   BIND (IRI(CONCAT(STR(?group), "/", STR(?bucket))) AS ?bucketNode)
 } ;
 
