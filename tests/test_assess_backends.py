@@ -24,9 +24,6 @@ from cityculture.resources import resource_path
 from cityculture.store.backends import Backend, OxigraphBackend, RdflibBackend
 from cityculture.store.remote import EndpointError, RemoteBackend
 from cityculture.store.servers import VirtuosoEndpoints
-from tests.conftest_servers import oxigraph_server_url_fixture, virtuoso_fixture
-
-__all__ = ["oxigraph_server_url_fixture", "virtuoso_fixture"]  # fixtures used by name
 
 RUN = "https://w3id.org/cityculture/run/test-assess-backends"
 CITIES = 12
@@ -100,23 +97,21 @@ def reference(submission: tuple[str, bytes]) -> dict[str, list[tuple]]:
     return {"results": normalise(store.select(RESULTS)), "links": normalise(store.select(LINKS))}
 
 
-VIRTUOSO_TIMES_OUT = ("Virtuoso 7.2 does not answer one of the assessment updates within "
-                      "120 s, even on 12 cities (not yet found which one, or why)")
+VIRTUOSO_TIMES_OUT = ("Virtuoso 7.2 does not finish the assessment updates: no answer within "
+                      "300 s even on 12 cities, the server growing past 17 GB (measured); "
+                      "not run, so the rest of the suite keeps its memory")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def assessed(request: pytest.FixtureRequest,
              submission: tuple[str, bytes]) -> Iterator[Backend]:
+    if request.param == "remote-virtuoso":
+        pytest.xfail(VIRTUOSO_TIMES_OUT)
     backend = make_backend(request.param, request)
     before = set(backend.graph_names())
     try:
         backend.replace_graph(*submission)
-        try:
-            run_assessment(backend, resolve_framework("paper"), run_iri=RUN)
-        except EndpointError:
-            if backend.name != "virtuoso":
-                raise
-            pytest.xfail(VIRTUOSO_TIMES_OUT)
+        run_assessment(backend, resolve_framework("paper"), run_iri=RUN)
         yield backend
     finally:
         try:
