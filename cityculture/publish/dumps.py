@@ -57,16 +57,6 @@ class Dump:
         return f"dumps/{self.name}{DUMP_FORMATS[fmt].suffix}"
 
 
-def graph_triples(store: ox.Store, graphs: Iterable[str]) -> list[ox.Triple]:
-    """Return the distinct triples of some named graphs, in a stable order."""
-    seen: dict[str, ox.Triple] = {}
-    for graph in graphs:
-        for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-            triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-            seen.setdefault(str(triple), triple)
-    return [seen[key] for key in sorted(seen)]
-
-
 def serialise(triples: list[ox.Triple], fmt: str, prefixes: Mapping[str, str]) -> bytes:
     """Serialise triples in one of :data:`DUMP_FORMATS` (not N-Quads)."""
     if fmt == "jsonld":
@@ -80,9 +70,9 @@ def serialise(triples: list[ox.Triple], fmt: str, prefixes: Mapping[str, str]) -
     return ox.serialize(triples, format=formats[fmt], prefixes=dict(prefixes))
 
 
-def write_dump(dump: Dump, store: ox.Store, outdir: Path, prefixes: Mapping[str, str]) -> Dump:
+def write_dump(dump: Dump, triples: list[ox.Triple], outdir: Path,
+               prefixes: Mapping[str, str]) -> Dump:
     """Write one part of the dataset in each of its formats; record files and triple count."""
-    triples = graph_triples(store, dump.graphs)
     dump.triples = len(triples)
     for fmt in dump.formats:
         path = outdir / dump.path(fmt)

@@ -118,17 +118,11 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
         return [ox.Triple(rewriter.term(t.subject), rewriter.term(t.predicate),  # type: ignore[arg-type]
                           rewriter.term(t.object, t.predicate.value)) for t in triples]
 
-    from cityculture.publish.dumps import serialise
+    from cityculture.publish.dumps import write_dump
 
     dumps = _parts(source)
     for dump in dumps:
-        triples = rewrite(source.graph_triples(dump.graphs))
-        dump.triples = len(triples)
-        for fmt in dump.formats:
-            path = outdir / dump.path(fmt)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(serialise(triples, fmt, prefixes))
-            dump.files[fmt] = path
+        write_dump(dump, rewrite(source.graph_triples(dump.graphs)), outdir, prefixes)
     (outdir / "dumps" / "context.jsonld").write_bytes(context_bytes(prefixes))
     source_quads = source.quads()
     quads = [rewriter.quad(q) for q in source_quads]
