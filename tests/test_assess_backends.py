@@ -21,9 +21,9 @@ from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
 from cityculture.ingest.reader import read_submission
 from cityculture.resources import resource_path
-from cityculture.store.backends import Backend, OxigraphBackend, RdflibBackend
-from cityculture.store.remote import EndpointError, RemoteBackend
-from cityculture.store.servers import VirtuosoEndpoints
+from cityculture.store.backends import Backend, OxigraphBackend
+from cityculture.store.remote import EndpointError
+from tests.test_backends import make_backend
 
 RUN = "https://w3id.org/cityculture/run/test-assess-backends"
 CITIES = 12
@@ -48,19 +48,6 @@ SELECT ?node ?city ?year (COUNT(?from) AS ?links) WHERE {
                   prov:wasDerivedFrom ?from . }
 }
 GROUP BY ?node ?city ?year""".replace("RUN", RUN)
-
-
-def make_backend(kind: str, request: pytest.FixtureRequest) -> Backend:
-    """A backend of ``kind``; remote ones on the session's servers (skip if unavailable)."""
-    if kind == "embedded-oxigraph":
-        return OxigraphBackend()
-    if kind == "rdflib":
-        return RdflibBackend()
-    if kind == "remote-oxigraph-server":
-        base = request.getfixturevalue("oxigraph_server_url")
-        return RemoteBackend.for_oxigraph_server(base, timeout=300, retries=1)
-    endpoints: VirtuosoEndpoints = request.getfixturevalue("virtuoso")
-    return RemoteBackend.for_virtuoso(endpoints.sparql, timeout=300, retries=1)
 
 
 def normalise(rows: list[dict]) -> list[tuple]:
@@ -107,7 +94,7 @@ def assessed(request: pytest.FixtureRequest,
              submission: tuple[str, bytes]) -> Iterator[Backend]:
     if request.param == "remote-virtuoso":
         pytest.xfail(VIRTUOSO_TIMES_OUT)
-    backend = make_backend(request.param, request)
+    backend = make_backend(request.param, request, timeout=300)
     before = set(backend.graph_names())
     try:
         backend.replace_graph(*submission)

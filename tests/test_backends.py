@@ -139,7 +139,8 @@ _DOUBLE = str(XSD.double)
 
 # --- backends -------------------------------------------------------------------------------
 
-def make_backend(kind: str, request: pytest.FixtureRequest, **options: Any) -> Backend:
+def make_backend(kind: str, request: pytest.FixtureRequest, *, timeout: float = 60,
+                 **options: Any) -> Backend:
     """A backend of ``kind``; remote ones on the session's servers (skip if unavailable)."""
     if kind == "embedded-oxigraph":
         return OxigraphBackend()
@@ -147,9 +148,10 @@ def make_backend(kind: str, request: pytest.FixtureRequest, **options: Any) -> B
         return RdflibBackend()
     if kind == "remote-oxigraph-server":
         base = request.getfixturevalue("oxigraph_server_url")
-        return RemoteBackend.for_oxigraph_server(base, timeout=60, retries=1, **options)
+        return RemoteBackend.for_oxigraph_server(base, timeout=timeout, retries=1, **options)
     endpoints: VirtuosoEndpoints = request.getfixturevalue("virtuoso")
-    return RemoteBackend.for_virtuoso(endpoints.sparql, timeout=60, retries=1, **options)
+    return RemoteBackend.for_virtuoso(endpoints.sparql, timeout=timeout, retries=1,
+                                      **options)
 
 
 def tolerance(backend: Backend) -> float:
