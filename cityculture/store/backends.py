@@ -432,17 +432,13 @@ def accepted_triples(backend: Backend, *, exclude: tuple[str, ...] = ()) -> list
 
     ``exclude``: graphs left out (the submissions about to be replaced).
     """
+    if isinstance(backend, OxigraphBackend):
+        return list(backend.store.accepted_triples(exclude))
     from cityculture.ingest.submission import SUBMISSION_BASE
 
-    graphs = [g for g in backend.graph_names()
-              if g.startswith(SUBMISSION_BASE) and g not in exclude]
     triples: list[ox.Triple] = []
-    for graph in graphs:
-        if isinstance(backend, OxigraphBackend):
-            triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in
-                           backend.store.oxigraph.quads_for_pattern(None, None, None,
-                                                                    ox.NamedNode(graph)))
-        else:
+    for graph in backend.graph_names():
+        if graph.startswith(SUBMISSION_BASE) and graph not in exclude:
             triples.extend(ox.parse(backend.graph_ntriples(graph),
                                     format=ox.RdfFormat.N_TRIPLES))
     return triples

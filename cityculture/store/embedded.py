@@ -139,10 +139,10 @@ class EmbeddedStore:
         data = self._store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(name))
         return data.decode("utf-8")
 
-    def accepted_triples(self) -> Iterator[ox.Triple]:
-        """Yield the triples of every accepted submission graph."""
+    def accepted_triples(self, exclude: tuple[str, ...] = ()) -> Iterator[ox.Triple]:
+        """Yield the triples of every accepted submission graph but those in ``exclude``."""
         for name in self.graph_names():
-            if name.startswith(SUBMISSION_BASE):
+            if name.startswith(SUBMISSION_BASE) and name not in exclude:
                 for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
                     yield ox.Triple(quad.subject, quad.predicate, quad.object)
 
