@@ -9,15 +9,17 @@
 # csp:winsorisation, the cities' values of each such (indicator, year) are also staged (value
 # and original value) with the framework's csp:winsorisationLimit (5 when not given), for the
 # passes of assess-00-winsorise.
-# SPARQL has no SQRT: |skewness| > 2 is tested as skewness^2 > 4, and the skewness written is
-# the square root by Newton iterations.
+# SPARQL has no SQRT: |skewness| > 2 is tested as skewness^2 > 4; the skewness itself is the
+# square root of skewness^2 with the sign of m3, staged for the Newton steps of
+# assess-00-square-root and written to the check by assess-00-skewness.
 # Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run (written)
 #   ?stage      IRI of the run's staging graph (read and written)
 #   ?framework  IRI of the assessment framework
 #   ?year       integer, optional: only this year
-# Writes: csp:OutlierCheck with csp:frameworkNode, csp:refYear, csp:skewness, csp:kurtosis,
-#   prov:wasGeneratedBy (run graph); stage:breaksRule on the statistics node, and per city
+# Writes: csp:OutlierCheck with csp:frameworkNode, csp:refYear, csp:kurtosis,
+#   prov:wasGeneratedBy (run graph); stage:breaksRule on the statistics node, stage:radicand,
+#   stage:root, stage:rootSteps and stage:sign on the check, and per city
 #   stage:member, stage:indicator, stage:year, stage:city, stage:original, stage:value, with
 #   stage:limit on the statistics node (staging graph).
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
@@ -34,7 +36,10 @@ INSERT {
            csp:kurtosis ?kurtosis ;
            prov:wasGeneratedBy ?run .
   }
-  GRAPH ?stage { ?stat stage:breaksRule "true"^^xsd:boolean . }
+  GRAPH ?stage {
+    ?stat stage:breaksRule "true"^^xsd:boolean .
+    ?check stage:radicand ?skew2 ; stage:root ?r0 ; stage:rootSteps 0 ; stage:sign ?sign .
+  }
 }
 WHERE {
   GRAPH ?stage {
@@ -54,20 +59,8 @@ WHERE {
   BIND (((?n + 1) * (?n * ?m4 / (?m2 * ?m2) - 3) + 6) * (?n - 1) / ((?n - 2) * (?n - 3))
         AS ?kurtosis)
   FILTER (?skew2 > 4 && ?kurtosis > 3.5)
-  BIND ((?skew2 + 1) / 2.0e0 AS ?r0)
-  BIND ((?r0 + ?skew2 / ?r0) / 2.0e0 AS ?r1)
-  BIND ((?r1 + ?skew2 / ?r1) / 2.0e0 AS ?r2)
-  BIND ((?r2 + ?skew2 / ?r2) / 2.0e0 AS ?r3)
-  BIND ((?r3 + ?skew2 / ?r3) / 2.0e0 AS ?r4)
-  BIND ((?r4 + ?skew2 / ?r4) / 2.0e0 AS ?r5)
-  BIND ((?r5 + ?skew2 / ?r5) / 2.0e0 AS ?r6)
-  BIND ((?r6 + ?skew2 / ?r6) / 2.0e0 AS ?r7)
-  BIND ((?r7 + ?skew2 / ?r7) / 2.0e0 AS ?r8)
-  BIND ((?r8 + ?skew2 / ?r8) / 2.0e0 AS ?r9)
-  BIND ((?r9 + ?skew2 / ?r9) / 2.0e0 AS ?r10)
-  BIND ((?r10 + ?skew2 / ?r10) / 2.0e0 AS ?r11)
-  BIND ((?r11 + ?skew2 / ?r11) / 2.0e0 AS ?r12)
-  BIND (IF(?m3 < 0, -?r12, ?r12) AS ?skewness)
+  BIND ((?skew2 + 1) / 2.0e0 AS ?r0)  # first estimate of the square root
+  BIND (IF(?m3 < 0, -1, 1) AS ?sign)
   BIND (IRI(CONCAT(STR(?run), "/outlier-check/", MD5(CONCAT(STR(?node), " ", STR(?year)))))
         AS ?check)
 } ;

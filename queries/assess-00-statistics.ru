@@ -13,9 +13,10 @@
 # Writes: in the staging graph, one node per (indicator, year) with stage:indicator, stage:year,
 #   stage:n (cities), stage:observations, stage:min, stage:max, stage:sum, stage:squares,
 #   stage:cubes, stage:fourths (power sums of the values), stage:mean, stage:scale
-#   (100 / (max - min), 1 when max = min) and stage:sd (standard deviation of the min-max
-#   rescaled values, by Newton iterations: SPARQL has no SQRT); stage:recordsIn on the
-#   framework's indicator nodes.
+#   (100 / (max - min), 1 when max = min), stage:radicand (the variance of the min-max
+#   rescaled values) with stage:root (a first estimate of its square root, the standard
+#   deviation) and stage:rootSteps 0, for the Newton steps of assess-00-square-root (SPARQL
+#   has no SQRT); stage:recordsIn on the framework's indicator nodes.
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
 PREFIX stage: <https://w3id.org/cityculture/stage/>
@@ -34,7 +35,9 @@ INSERT {
           stage:fourths ?fourths ;
           stage:mean ?mean ;
           stage:scale ?scale ;
-          stage:sd ?r12 .
+          stage:radicand ?variance ;
+          stage:root ?r0 ;
+          stage:rootSteps 0 .
   }
 }
 WHERE {
@@ -60,22 +63,10 @@ WHERE {
     }
     GROUP BY ?indicator ?year
   }
-  # z-score on the min-max rescaled values (variance at most 2500): Newton square root
+  # z-score on the min-max rescaled values (variance at most 2500)
   BIND (100 / xsd:double(IF(?max = ?min, 1, ?max - ?min)) AS ?scale)
   BIND (xsd:double((?squares - ?sum * ?sum / xsd:double(?n)) / xsd:double(?n)) * ?scale * ?scale AS ?variance)
-  BIND ((?variance + 1) / 2.0e0 AS ?r0)
-  BIND (IF(?r0 > 0, (?r0 + ?variance / ?r0) / 2.0e0, 0) AS ?r1)
-  BIND (IF(?r1 > 0, (?r1 + ?variance / ?r1) / 2.0e0, 0) AS ?r2)
-  BIND (IF(?r2 > 0, (?r2 + ?variance / ?r2) / 2.0e0, 0) AS ?r3)
-  BIND (IF(?r3 > 0, (?r3 + ?variance / ?r3) / 2.0e0, 0) AS ?r4)
-  BIND (IF(?r4 > 0, (?r4 + ?variance / ?r4) / 2.0e0, 0) AS ?r5)
-  BIND (IF(?r5 > 0, (?r5 + ?variance / ?r5) / 2.0e0, 0) AS ?r6)
-  BIND (IF(?r6 > 0, (?r6 + ?variance / ?r6) / 2.0e0, 0) AS ?r7)
-  BIND (IF(?r7 > 0, (?r7 + ?variance / ?r7) / 2.0e0, 0) AS ?r8)
-  BIND (IF(?r8 > 0, (?r8 + ?variance / ?r8) / 2.0e0, 0) AS ?r9)
-  BIND (IF(?r9 > 0, (?r9 + ?variance / ?r9) / 2.0e0, 0) AS ?r10)
-  BIND (IF(?r10 > 0, (?r10 + ?variance / ?r10) / 2.0e0, 0) AS ?r11)
-  BIND (IF(?r11 > 0, (?r11 + ?variance / ?r11) / 2.0e0, 0) AS ?r12)
+  BIND ((?variance + 1) / 2.0e0 AS ?r0)  # first estimate of the square root
   BIND (?sum / xsd:double(?n) AS ?mean)
   BIND (IRI(CONCAT(STR(?stage), "/statistics/", MD5(CONCAT(STR(?indicator), " ",
                                                            STR(?year))))) AS ?stat)

@@ -2,9 +2,10 @@
 # For every (indicator, year) staged by assess-00-outliers: the points whose value was changed
 # by assess-00-winsorise get their treated value (read by assess-01 in place of the city's
 # value); the statistics of the (indicator, year) are recomputed from the treated values, by
-# the same formulas as assess-00-statistics (min, max, sum, sum of squares, mean, scale and the
-# Newton standard deviation of the min-max-rescaled values); the run's csp:OutlierCheck
-# records how many points were winsorised.
+# the same formulas as assess-00-statistics (min, max, sum, sum of squares, mean, scale, and
+# the variance of the min-max-rescaled values with a first estimate of its square root, for
+# the Newton steps of assess-00-square-root); the run's csp:OutlierCheck records how many
+# points were winsorised.
 # Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run (written)
 #   ?stage      IRI of the run's staging graph (read and written)
@@ -40,13 +41,14 @@ DELETE {
   GRAPH ?stage {
     ?stat stage:min ?oldMin ; stage:max ?oldMax ; stage:sum ?oldSum ;
           stage:squares ?oldSquares ; stage:mean ?oldMean ; stage:scale ?oldScale ;
-          stage:sd ?oldSd .
+          stage:radicand ?oldVariance ; stage:root ?oldRoot ; stage:rootSteps ?oldSteps .
   }
 }
 INSERT {
   GRAPH ?stage {
     ?stat stage:min ?min ; stage:max ?max ; stage:sum ?sum ; stage:squares ?squares ;
-          stage:mean ?mean ; stage:scale ?scale ; stage:sd ?r12 .
+          stage:mean ?mean ; stage:scale ?scale ;
+          stage:radicand ?variance ; stage:root ?r0 ; stage:rootSteps 0 .
   }
 }
 WHERE {
@@ -62,22 +64,10 @@ WHERE {
   GRAPH ?stage {
     ?stat stage:min ?oldMin ; stage:max ?oldMax ; stage:sum ?oldSum ;
           stage:squares ?oldSquares ; stage:mean ?oldMean ; stage:scale ?oldScale ;
-          stage:sd ?oldSd .
+          stage:radicand ?oldVariance ; stage:root ?oldRoot ; stage:rootSteps ?oldSteps .
   }
   BIND (100 / xsd:double(IF(?max = ?min, 1, ?max - ?min)) AS ?scale)
   BIND (xsd:double((?squares - ?sum * ?sum / xsd:double(?n)) / xsd:double(?n)) * ?scale * ?scale AS ?variance)
-  BIND ((?variance + 1) / 2.0e0 AS ?r0)
-  BIND (IF(?r0 > 0, (?r0 + ?variance / ?r0) / 2.0e0, 0) AS ?r1)
-  BIND (IF(?r1 > 0, (?r1 + ?variance / ?r1) / 2.0e0, 0) AS ?r2)
-  BIND (IF(?r2 > 0, (?r2 + ?variance / ?r2) / 2.0e0, 0) AS ?r3)
-  BIND (IF(?r3 > 0, (?r3 + ?variance / ?r3) / 2.0e0, 0) AS ?r4)
-  BIND (IF(?r4 > 0, (?r4 + ?variance / ?r4) / 2.0e0, 0) AS ?r5)
-  BIND (IF(?r5 > 0, (?r5 + ?variance / ?r5) / 2.0e0, 0) AS ?r6)
-  BIND (IF(?r6 > 0, (?r6 + ?variance / ?r6) / 2.0e0, 0) AS ?r7)
-  BIND (IF(?r7 > 0, (?r7 + ?variance / ?r7) / 2.0e0, 0) AS ?r8)
-  BIND (IF(?r8 > 0, (?r8 + ?variance / ?r8) / 2.0e0, 0) AS ?r9)
-  BIND (IF(?r9 > 0, (?r9 + ?variance / ?r9) / 2.0e0, 0) AS ?r10)
-  BIND (IF(?r10 > 0, (?r10 + ?variance / ?r10) / 2.0e0, 0) AS ?r11)
-  BIND (IF(?r11 > 0, (?r11 + ?variance / ?r11) / 2.0e0, 0) AS ?r12)
+  BIND ((?variance + 1) / 2.0e0 AS ?r0)  # first estimate of the square root
   BIND (?sum / xsd:double(?n) AS ?mean)
 }

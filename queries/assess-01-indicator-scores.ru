@@ -12,7 +12,8 @@
 #   csp:zScore           (x - mean) / standard deviation within (indicator, year), sign
 #                        inverted where lower is better; computed on the min-max-rescaled
 #                        values (the z-score does not change under that rescaling), with the
-#                        standard deviation from the staging graph; 0 when all are equal
+#                        standard deviation from the staging graph (the square root of the
+#                        variance, assess-00-square-root); 0 when all are equal
 #   csp:noNormalisation  the value as it is (inputs that are already scores)
 # Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run: the named graph written
@@ -61,7 +62,7 @@ WHERE {
   }
   GRAPH ?stage {
     ?stat stage:indicator ?indicator ; stage:year ?year ; stage:min ?min ; stage:max ?max ;
-          stage:mean ?mean ; stage:scale ?scale ; stage:sd ?sd .
+          stage:mean ?mean ; stage:scale ?scale ; stage:root ?sd .
   }
   OPTIONAL {
     GRAPH ?stage {

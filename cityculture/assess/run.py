@@ -94,6 +94,10 @@ def _execute(store: Backend, name: str, bindings: Mapping[str, Node]) -> None:
     store.update(bind_update(load_query(name).text, bindings))
 
 
+MAX_NEWTON_STEPS = 100
+"""A bound on the runs of ``assess-00-square-root`` (it needs 12): a guard, never reached."""
+
+
 def stage_graph(run: str) -> str:
     """Return the run's staging graph: working space of the updates, dropped at the end."""
     return f"{run}/stage"
@@ -110,6 +114,24 @@ def winsorisation_passes(store: Backend, stage: str) -> int:
           ?stat stage:limit ?limit }} }}""")
     value = rows[0].get("passes") if rows else None
     return int(value.toPython()) if isinstance(value, Literal) else 0
+
+
+def take_square_roots(store: Backend, stage: str) -> int:
+    """Run the Newton steps of ``assess-00-square-root`` until no staged root needs one.
+
+    Returns how many steps ran (12 when anything was staged; the update files stage the
+    radicands, the update counts the steps, so this only repeats it).
+    """
+    pending = f"""PREFIX stage: <https://w3id.org/cityculture/stage/>
+        SELECT ?node WHERE {{ GRAPH {sparql_term(URIRef(stage))} {{
+          ?node stage:rootSteps ?steps FILTER (?steps < 12) }} }} LIMIT 1"""
+    steps = 0
+    while store.select(pending):
+        if steps == MAX_NEWTON_STEPS:
+            raise RuntimeError(f"square roots in {stage} still pending after {steps} steps")
+        _execute(store, "assess-00-square-root", {"stage": URIRef(stage)})
+        steps += 1
+    return steps
 
 
 def new_run_iri(framework: Framework, year: int | None) -> str:
@@ -156,11 +178,14 @@ def run_assessment(
     bindings["stage"] = URIRef(stage)
     _execute(store, "assess-00-statistics", bindings)
     _execute(store, "assess-00-outliers", bindings)
+    take_square_roots(store, stage)
+    _execute(store, "assess-00-skewness", {"run": URIRef(run), "stage": URIRef(stage)})
     passes = winsorisation_passes(store, stage)
     for _ in range(passes):
         _execute(store, "assess-00-winsorise", {"stage": URIRef(stage)})
     if passes:
         _execute(store, "assess-00-treated", bindings)
+        take_square_roots(store, stage)
     _execute(store, "assess-01-indicator-scores", bindings)
     for level in range(1, framework.top_level + 1):
         _execute(store, "assess-02-aggregate", {**bindings, "level": Literal(level)})
