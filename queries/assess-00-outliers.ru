@@ -43,9 +43,14 @@ INSERT {
 }
 WHERE {
   GRAPH ?stage {
-    ?stat stage:indicator ?indicator ; stage:year ?year ; stage:n ?count ; stage:sum ?s1 ;
-          stage:squares ?s2 ; stage:cubes ?s3 ; stage:fourths ?s4 .
+    ?stat stage:indicator ?indicator ; stage:year ?year ; stage:n ?count ; stage:sum ?sum1 ;
+          stage:squares ?sum2 ; stage:cubes ?sum3 ; stage:fourths ?sum4 .
   }
+  # in doubles: a store may keep the sums as decimals (Virtuoso), whose products overflow
+  BIND (xsd:double(?sum1) AS ?s1)
+  BIND (xsd:double(?sum2) AS ?s2)
+  BIND (xsd:double(?sum3) AS ?s3)
+  BIND (xsd:double(?sum4) AS ?s4)
   FILTER (?count >= 4)
   GRAPH ?fg { ?node csp:inFramework ?framework ; csp:level 0 ; csp:standsFor ?indicator . }
   BIND (xsd:double(?count) AS ?n)

@@ -6,52 +6,62 @@
 # else the minimum), ties included, are set to the next value (COINr's winsorise()).
 # Parameters: (bound in every WHERE block)
 #   ?stage  IRI of the run's staging graph (read and written)
-# Writes: stage:value of the treated points (staging graph).
+# The pass is five small operations rather than one nested query (Virtuoso 7.2 fails to
+# compile the nested form): the current mean, maximum and minimum of each staged (indicator,
+# year); the extreme value and its replacement where the rule is still broken; the
+# replacement; the working values removed.
+# Writes: stage:value of the treated points (staging graph); stage:currentMean, stage:top,
+#   stage:bottom, stage:extreme and stage:next during the pass, removed at its end.
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
 PREFIX stage: <https://w3id.org/cityculture/stage/>
 
-DELETE { GRAPH ?stage { ?member stage:value ?extreme . } }
-INSERT { GRAPH ?stage { ?member stage:value ?next . } }
+INSERT { GRAPH ?stage { ?stat stage:currentMean ?mean ; stage:top ?top ; stage:bottom ?bottom . } }
+WHERE {
+  SELECT ?stat (AVG(xsd:double(?v)) AS ?mean) (MAX(?v) AS ?top) (MIN(?v) AS ?bottom) WHERE {
+    GRAPH ?stage { ?member stage:member ?stat ; stage:value ?v . }
+  }
+  GROUP BY ?stat
+} ;
+
+INSERT { GRAPH ?stage { ?stat stage:extreme ?extreme ; stage:next ?next . } }
 WHERE {
   {
-    SELECT ?stat (COUNT(?v) AS ?count) (MAX(?v) AS ?max) (MIN(?v) AS ?min)
-           (SUM(?d * ?d) AS ?m2) (SUM(?d * ?d * ?d) AS ?m3) (SUM(?d * ?d * ?d * ?d) AS ?m4)
-           (SUM(IF(?v != ?original, 1, 0)) AS ?treated)
+    # in doubles: a store may keep the values as decimals (Virtuoso), whose powers overflow
+    SELECT ?stat (COUNT(?v) AS ?count) (SUM(?d * ?d) AS ?m2) (SUM(?d * ?d * ?d) AS ?m3)
+           (SUM(?d * ?d * ?d * ?d) AS ?m4) (SUM(IF(?v != ?original, 1, 0)) AS ?treated)
+           (MAX(IF(?v < ?top, ?v, ?bottom)) AS ?belowTop)
+           (MIN(IF(?v > ?bottom, ?v, ?top)) AS ?aboveBottom)
     WHERE {
-      {
-        SELECT ?stat (AVG(?v0) AS ?mean) WHERE {
-          GRAPH ?stage { ?m0 stage:member ?stat ; stage:value ?v0 . }
-        }
-        GROUP BY ?stat
+      GRAPH ?stage {
+        ?stat stage:currentMean ?mean ; stage:top ?top ; stage:bottom ?bottom .
+        ?member stage:member ?stat ; stage:value ?v ; stage:original ?original .
       }
-      GRAPH ?stage { ?m1 stage:member ?stat ; stage:value ?v ; stage:original ?original . }
-      BIND (?v - ?mean AS ?d)
+      BIND (xsd:double(?v) - ?mean AS ?d)
     }
     GROUP BY ?stat
   }
-  GRAPH ?stage { ?stat stage:limit ?limit . }
+  GRAPH ?stage { ?stat stage:limit ?limit ; stage:top ?top ; stage:bottom ?bottom . }
   FILTER (?count >= 4 && ?treated < ?limit && ?m2 > 0)
   BIND (xsd:double(?count) AS ?n)
   BIND (?n * ?n * (?n - 1) / ((?n - 2) * (?n - 2)) * ?m3 * ?m3 / (?m2 * ?m2 * ?m2) AS ?skew2)
   BIND (((?n + 1) * (?n * ?m4 / (?m2 * ?m2) - 3) + 6) * (?n - 1) / ((?n - 2) * (?n - 3))
         AS ?kurtosis)
   FILTER (?skew2 > 4 && ?kurtosis > 3.5)
-  {
-    # the next value below the maximum and above the minimum
-    SELECT ?stat (MAX(IF(?w < ?top, ?w, ?bottom)) AS ?belowTop)
-           (MIN(IF(?w > ?bottom, ?w, ?top)) AS ?aboveBottom)
-    WHERE {
-      {
-        SELECT ?stat (MAX(?w0) AS ?top) (MIN(?w0) AS ?bottom) WHERE {
-          GRAPH ?stage { ?m2node stage:member ?stat ; stage:value ?w0 . }
-        }
-        GROUP BY ?stat
-      }
-      GRAPH ?stage { ?m3node stage:member ?stat ; stage:value ?w . }
-    }
-    GROUP BY ?stat
-  }
-  BIND (IF(?m3 >= 0, ?max, ?min) AS ?extreme)
+  BIND (IF(?m3 >= 0, ?top, ?bottom) AS ?extreme)
   BIND (IF(?m3 >= 0, ?belowTop, ?aboveBottom) AS ?next)
-  GRAPH ?stage { ?member stage:member ?stat ; stage:value ?extreme . }
-}
+} ;
+
+DELETE { GRAPH ?stage { ?member stage:value ?extreme . } }
+INSERT { GRAPH ?stage { ?member stage:value ?next . } }
+WHERE {
+  GRAPH ?stage {
+    ?stat stage:extreme ?extreme ; stage:next ?next .
+    ?member stage:member ?stat ; stage:value ?extreme .
+  }
+} ;
+
+DELETE { GRAPH ?stage { ?stat stage:currentMean ?mean ; stage:top ?top ; stage:bottom ?bottom . } }
+WHERE { GRAPH ?stage { ?stat stage:currentMean ?mean ; stage:top ?top ; stage:bottom ?bottom . } } ;
+
+DELETE { GRAPH ?stage { ?stat stage:extreme ?extreme ; stage:next ?next . } }
+WHERE { GRAPH ?stage { ?stat stage:extreme ?extreme ; stage:next ?next . } }

@@ -84,16 +84,9 @@ def reference(submission: tuple[str, bytes]) -> dict[str, list[tuple]]:
     return {"results": normalise(store.select(RESULTS)), "links": normalise(store.select(LINKS))}
 
 
-VIRTUOSO_TIMES_OUT = ("Virtuoso 7.2 does not finish the assessment updates: no answer within "
-                      "300 s even on 12 cities, the server growing past 17 GB (measured); "
-                      "not run, so the rest of the suite keeps its memory")
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def assessed(request: pytest.FixtureRequest,
              submission: tuple[str, bytes]) -> Iterator[Backend]:
-    if request.param == "remote-virtuoso":
-        pytest.xfail(VIRTUOSO_TIMES_OUT)
     backend = make_backend(request.param, request, timeout=300)
     before = set(backend.graph_names())
     try:

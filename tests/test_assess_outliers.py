@@ -21,13 +21,15 @@ Without treatment, CO-01 is min-max on 0..10: city 9 scores 10, city 10 scores 1
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
-from cityculture.store.backends import OxigraphBackend
+from cityculture.store.backends import Backend, OxigraphBackend
+from tests.test_backends import make_backend
 
 DATA = Path(__file__).resolve().parent / "data"
 CSP = "https://w3id.org/cityculture/ontology/"
@@ -48,17 +50,32 @@ def observations() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def assess(tmp_path: Path, treatment: str) -> tuple[OxigraphBackend, str]:
+@pytest.fixture(params=["embedded-oxigraph", "rdflib", "remote-oxigraph-server",
+                        "remote-virtuoso"])
+def any_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each backend in turn (the servers' graphs written by the test are dropped after it)."""
+    backend = make_backend(request.param, request)
+    before = set(backend.graph_names())
+    try:
+        yield backend
+    finally:
+        for name in set(backend.graph_names()) - before:
+            backend.drop_graph(name)
+        backend.close()
+
+
+def assess(tmp_path: Path, treatment: str,
+           store: Backend | None = None) -> tuple[Backend, str]:
     text = (DATA / "outlier-framework.ttl").read_text(encoding="utf-8")
     path = tmp_path / f"outliers-{treatment}.ttl"
     path.write_text(text.replace("csp:winsorisation ;", f"csp:{treatment} ;"), encoding="utf-8")
-    store = OxigraphBackend()
+    store = store or OxigraphBackend()
     store.replace_graph("https://example.org/outliers/data", observations())
     run = run_assessment(store, resolve_framework(path))
     return store, run.iri
 
 
-def indicator_scores(store: OxigraphBackend, run: str) -> dict[tuple[str, int], tuple]:
+def indicator_scores(store: Backend, run: str) -> dict[tuple[str, int], tuple]:
     rows = store.select(f"""PREFIX csp: <{CSP}>
         SELECT ?node ?city ?score ?original ?treated WHERE {{ GRAPH <{run}> {{
           ?s a csp:IndicatorScore ; csp:frameworkNode ?node ; csp:city ?city ;
@@ -71,7 +88,7 @@ def indicator_scores(store: OxigraphBackend, run: str) -> dict[tuple[str, int], 
              None if r["treated"] is None else float(r["treated"])) for r in rows}
 
 
-def checks(store: OxigraphBackend, run: str) -> dict[str, tuple]:
+def checks(store: Backend, run: str) -> dict[str, tuple]:
     rows = store.select(f"""PREFIX csp: <{CSP}>
         SELECT ?node ?year ?skewness ?kurtosis ?points WHERE {{ GRAPH <{run}> {{
           ?c a csp:OutlierCheck ; csp:frameworkNode ?node ; csp:refYear ?year ;
@@ -82,8 +99,8 @@ def checks(store: OxigraphBackend, run: str) -> dict[str, tuple]:
              None if r["points"] is None else int(r["points"])) for r in rows}
 
 
-def test_winsorisation_caps_the_extreme_point(tmp_path: Path) -> None:
-    store, run = assess(tmp_path, "winsorisation")
+def test_winsorisation_caps_the_extreme_point(tmp_path: Path, any_backend: Backend) -> None:
+    store, run = assess(tmp_path, "winsorisation", any_backend)
     found = checks(store, run)
     assert set(found) == {"CO-01", "AP-03"}
     year, skewness, kurtosis, points = found["CO-01"]

@@ -23,6 +23,7 @@ from rdflib.term import Node
 from cityculture.assess.frameworks import Framework
 from cityculture.model import indicators_path, ontology_path
 from cityculture.queries import bind_parameters, load_query, sparql_term
+from cityculture.query_text import update_operations
 from cityculture.resources import resource_path
 from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.embedded import EmbeddedStore
@@ -91,7 +92,14 @@ def bind_update(text: str, bindings: Mapping[str, Node]) -> str:
 
 
 def _execute(store: Backend, name: str, bindings: Mapping[str, Node]) -> None:
-    store.update(bind_update(load_query(name).text, bindings))
+    """Run an update file, one operation per request.
+
+    A store that plans a whole request before running any of it (Virtuoso) would plan the
+    later operations on a staging graph the earlier ones have not yet written, and refuse
+    them on its cost estimate.
+    """
+    for operation in update_operations(bind_update(load_query(name).text, bindings)):
+        store.update(operation)
 
 
 MAX_NEWTON_STEPS = 100
