@@ -56,7 +56,10 @@ WHERE {
     SELECT ?stat (MIN(?v) AS ?min) (MAX(?v) AS ?max) (COUNT(?v) AS ?n) (SUM(?v) AS ?sum)
            (SUM(?v * ?v) AS ?squares) (SUM(IF(?v != ?original, 1, 0)) AS ?treated)
     WHERE {
-      GRAPH ?stage { ?member stage:member ?stat ; stage:value ?v ; stage:original ?original . }
+      GRAPH ?stage { ?member stage:member ?stat ; stage:value ?value ;
+                             stage:original ?original . }
+      # cast: Virtuoso refuses arithmetic on the decimals it stored, under an aggregate
+      BIND (xsd:double(?value) AS ?v)
     }
     GROUP BY ?stat
   }

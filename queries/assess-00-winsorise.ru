@@ -36,7 +36,8 @@ WHERE {
         ?stat stage:currentMean ?mean ; stage:top ?top ; stage:bottom ?bottom .
         ?member stage:member ?stat ; stage:value ?v ; stage:original ?original .
       }
-      BIND (xsd:double(?v) - ?mean AS ?d)
+      # both cast: Virtuoso refuses arithmetic on the decimals it stored, under an aggregate
+      BIND (xsd:double(?v) - xsd:double(?mean) AS ?d)
     }
     GROUP BY ?stat
   }
