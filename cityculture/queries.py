@@ -96,10 +96,14 @@ def sparql_term(term: Node) -> str:
 
 
 def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
-    """Bind parameters as a VALUES block after every ``WHERE {`` of a query or update.
+    """Bind parameters at the start of every ``WHERE {`` of a query or update.
 
-    Binding in every WHERE block (subqueries included) gives the same semantics on every
-    engine, where ``initBindings`` would only bind the outermost group on rdflib.
+    Each parameter becomes ``BIND (term AS ?name)`` as the first element of the group: the
+    same solutions as a ``VALUES`` block there (a one-row table joined with the rest of the
+    group), in a form every engine evaluates alike; Virtuoso 7.2 drops rows or stalls on
+    ``VALUES`` joined with ``GRAPH`` patterns. Binding in every WHERE block (subqueries
+    included) gives the same semantics on every engine, where ``initBindings`` would only bind
+    the outermost group on rdflib. Every term is written by :func:`sparql_term`.
     """
     if not bindings:
         return text
@@ -107,8 +111,8 @@ def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
     for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
-    terms = " ".join(sparql_term(value) for value in bindings.values())
-    block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({terms}) }} "
+    block = " ".join(f"BIND ({sparql_term(value)} AS ?{name})"
+                     for name, value in zip(names, bindings.values(), strict=True)) + " "
     return _WHERE.sub(lambda m: m.group(0) + " " + block, text)
 
 

@@ -366,14 +366,6 @@ def assessed_reference(assessed_graphs: tuple[dict[str, bytes], str]) -> Referen
 
 
 ALPHA = URIRef("https://w3id.org/cityculture/city/Q1001")
-# Virtuoso 7.2.5 answers these query files differently (engine behaviour, not conversion):
-VIRTUOSO_DIFFERS = {
-    "cq05-soft-hard-balance": "Virtuoso returns 2 of the 4 rows (the strong-strong cities): "
-                              "it drops the rows where a comparison in a BIND is false",
-    "cq06-peer-learning": "Virtuoso returns 2 of the 4 rows",
-    "cq10-provenance": "Virtuoso evaluates prov:wasDerivedFrom* inside GRAPH ?run to other "
-                       "rows (50 distinct score/observation pairs of 75, some repeated)",
-}
 QUERY_FILES = {
     "cq04-city-scores": {"city": ALPHA, "year": Literal(2023)},
     "cq05-soft-hard-balance": {"year": Literal(2023)},
@@ -388,9 +380,7 @@ QUERY_FILES = {
 @pytest.mark.parametrize("name", sorted(QUERY_FILES))
 def test_query_files_run_unchanged(assessed: Backend, assessed_reference: Reference,
                                    assessed_graphs: tuple[dict[str, bytes], str],
-                                   name: str, request: pytest.FixtureRequest) -> None:
-    if assessed.name == "virtuoso" and name in VIRTUOSO_DIFFERS:  # not strict: it varies
-        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERS[name], strict=False))
+                                   name: str) -> None:
     params: dict[str, Identifier] = dict(QUERY_FILES[name])
     if name not in ("cq10-provenance", "cq11-failed-validations"):
         params["run"] = URIRef(assessed_graphs[1])

@@ -127,7 +127,7 @@ def test_the_lookup_is_the_only_query_and_binds_one_literal(
        "--param", f"city={EVIL}")
     lookups = [q for _, q in recorded if "jing" in q]
     assert len(lookups) == 1
-    values = re.search(r"VALUES \(\?text\) \{ \((.*)\) \}", lookups[0], re.DOTALL)
+    values = re.search(r"BIND \((.*) AS \?text\)", lookups[0], re.DOTALL)
     assert values is not None and values.group(1) == ESCAPED
 
 

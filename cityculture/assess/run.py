@@ -75,12 +75,12 @@ def load_model(store: AssessmentStore, framework: Framework) -> None:
 INLINED = ("run", "stage", "framework", "level")
 """Parameters the update files use only in patterns and expressions, never in a projection:
 written into the text as constants (escaped terms), so a store's optimizer sees them when it
-plans the joins (Oxigraph plans a VALUES-bound variable as unknown). The others (``?year``)
-are bound by a VALUES block in every WHERE."""
+plans the joins (Oxigraph plans a variable bound by VALUES or BIND as unknown). The others
+(``?year``) are bound at the start of every WHERE (:func:`~cityculture.queries.bind_parameters`)."""
 
 
 def bind_update(text: str, bindings: Mapping[str, Node]) -> str:
-    """Bind an update's parameters: :data:`INLINED` ones as constants, others as VALUES."""
+    """Bind an update's parameters: :data:`INLINED` ones as constants, the others by BIND."""
     rest: dict[str, Node] = {}
     for name, value in bindings.items():
         if name in INLINED:

@@ -8,13 +8,14 @@
 Every backend:
 
 * binds query parameters as typed RDF terms, never as raw strings: rdflib through
-  ``initBindings``; Oxigraph and remote endpoints through a ``VALUES`` block added after each
-  ``WHERE {`` (:func:`cityculture.queries.bind_parameters`), every term written by one escaping
-  function (:func:`cityculture.queries.sparql_term`, which refuses IRIs with characters that
-  are illegal in IRIs). Both give the same answers, subqueries included (tested). A query
-  with parameters but no ``WHERE {`` is refused (``ASK {`` is read as ``ASK WHERE {``), and
-  a query may not ``BIND`` a parameter's variable itself (Oxigraph rejects the VALUES
-  block then, where rdflib's ``initBindings`` would not);
+  ``initBindings``; Oxigraph and remote endpoints through ``BIND (term AS ?name)`` added at
+  the start of each ``WHERE {`` (:func:`cityculture.queries.bind_parameters`: the same
+  solutions as a ``VALUES`` block there, which Virtuoso mishandles), every term written by
+  one escaping function (:func:`cityculture.queries.sparql_term`, which refuses IRIs with
+  characters that are illegal in IRIs). Both give the same answers, subqueries included
+  (tested). A query with parameters but no ``WHERE {`` is refused (``ASK {`` is read as
+  ``ASK WHERE {``), and a query may not ``BIND`` a parameter's variable itself (it would be
+  bound twice, where rdflib's ``initBindings`` would not object);
 * returns rows as ``dict`` of rdflib terms, one key per projected variable, ``None`` when
   unbound, with numeric, boolean and language-tagged literals in one canonical lexical form
   (:func:`canonical_term`), so equal values from different engines compare equal;
@@ -207,7 +208,7 @@ _ASK_BRACE = re.compile(r"\bASK\s*\{", re.IGNORECASE)
 
 
 def bind_values(query: str, bindings: Bindings) -> str:
-    """Bind parameters as a ``VALUES`` block (Oxigraph and remote endpoints).
+    """Bind parameters at the start of every ``WHERE {`` (Oxigraph and remote endpoints).
 
     ``ASK { ... }`` is read as ``ASK WHERE { ... }``. A query with parameters but no
     ``WHERE {`` is refused: the parameters would silently be ignored.
@@ -225,7 +226,7 @@ def _with_where(query: str) -> str:
         return query
     if _ASK_BRACE.search(query):
         return _ASK_BRACE.sub("ASK WHERE {", query, count=1)
-    raise ValueError("cannot bind parameters: the query has no 'WHERE {' for a VALUES block")
+    raise ValueError("cannot bind parameters: the query has no 'WHERE {' to bind them in")
 
 
 def check_graph_name(graph: str) -> str:
@@ -281,7 +282,7 @@ class OxigraphBackend:
                                          use_default_graph_as_union=union)
 
     def select(self, query: str, bindings: Bindings = None) -> list[Row]:
-        """Run a SELECT query; parameters go in as a VALUES block of escaped terms."""
+        """Run a SELECT query; parameters go in as escaped terms (:func:`bind_values`)."""
         solutions = self._query(query, bindings)
         if not isinstance(solutions, ox.QuerySolutions):
             raise ValueError("not a SELECT query")

@@ -391,7 +391,7 @@ class RemoteBackend:
         return data, headers
 
     def select(self, query: str, bindings: Bindings = None) -> list[Row]:
-        """Run a SELECT query; parameters go in as a VALUES block of escaped terms.
+        """Run a SELECT query; parameters go in as escaped terms (:func:`bind_values`).
 
         :raises EndpointError: the request failed, the answer does not parse, or the server
             says it truncated the result (``X-SPARQL-MaxRows`` or ``X-SQL-State`` headers).
