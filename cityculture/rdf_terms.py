@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
@@ -38,3 +40,30 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"cannot convert {term!r}")
+
+
+def solution_rows(solutions: ox.QuerySolutions,
+                  convert: Callable[[object], Identifier | None] = to_rdflib,
+                  ) -> list[dict[str, Identifier | None]]:
+    """Rows of a pyoxigraph SELECT answer as dicts of rdflib terms (unbound: None).
+
+    Each distinct term is converted once: results repeat their cities, nodes, labels and years
+    on every row, and building an rdflib literal (which parses its lexical form) costs far
+    more than the lookup.
+    """
+    names = [v.value for v in solutions.variables]
+    converted: dict[object, Identifier | None] = {}
+    rows = []
+    for solution in solutions:
+        row: dict[str, Identifier | None] = {}
+        for name in names:
+            term = solution[name]
+            if term is None:
+                row[name] = None
+                continue
+            value = converted.get(term)
+            if value is None:
+                value = converted[term] = convert(term)
+            row[name] = value
+        rows.append(row)
+    return rows

@@ -54,7 +54,7 @@ from rdflib.term import Identifier
 
 from cityculture.queries import bind_parameters, sparql_term
 from cityculture.query_text import has_dataset_clause
-from cityculture.rdf_terms import to_rdflib
+from cityculture.rdf_terms import solution_rows, to_rdflib
 from cityculture.store.embedded import HIDDEN_SUFFIXES, STAGING_SUFFIX, EmbeddedStore
 
 Row = dict[str, Identifier | None]
@@ -183,6 +183,19 @@ def canonical_term(term: Identifier | None) -> Identifier | None:
     return term
 
 
+def canonical_ox_term(term: object) -> Identifier | None:
+    """Convert a pyoxigraph term straight to the canonical rdflib term of :func:`canonical_term`.
+
+    One step instead of :func:`~cityculture.rdf_terms.to_rdflib` then :func:`canonical_term`
+    (each builds an rdflib literal, which parses its lexical form).
+    """
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        return canonical_literal(term.value, None if datatype == _STRING else datatype,
+                                 term.language)
+    return to_rdflib(term)
+
+
 def check_bindings(bindings: Bindings) -> dict[str, Identifier]:
     """Validate query parameters; return them keyed by bare variable name.
 
@@ -286,8 +299,7 @@ class OxigraphBackend:
         solutions = self._query(query, bindings)
         if not isinstance(solutions, ox.QuerySolutions):
             raise ValueError("not a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return [{n: canonical_term(to_rdflib(s[n])) for n in names} for s in solutions]
+        return solution_rows(solutions, canonical_ox_term)
 
     def ask(self, query: str, bindings: Bindings = None) -> bool:
         """Run an ASK query."""

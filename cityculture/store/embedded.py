@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from rdflib.term import Identifier
 
 from cityculture.ingest.submission import SUBMISSION_BASE
-from cityculture.rdf_terms import to_rdflib
+from cityculture.rdf_terms import solution_rows
 
 STAGING_SUFFIX = "#staging"
 LOADING_SUFFIX = "#loading"
@@ -121,8 +121,7 @@ class EmbeddedStore:
         solutions = self._store.query(query)
         if not isinstance(solutions, ox.QuerySolutions):
             raise ValueError("not a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return [{n: to_rdflib(s[n]) for n in names} for s in solutions]
+        return solution_rows(solutions)
 
     def update(self, update: str) -> None:
         """Run a SPARQL Update (one transaction)."""
