@@ -22,11 +22,10 @@ from cityculture.ingest.reader import read_submission
 from cityculture.resources import resource_path
 from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.remote import EndpointError
-from tests.test_backends import make_backend
+from tests.test_backends import BACKENDS, make_backend
 
 RUN = "https://w3id.org/cityculture/run/test-assess-backends"
 CITIES = 48
-BACKENDS = ["embedded-oxigraph", "rdflib", "remote-oxigraph-server", "remote-virtuoso"]
 RESULTS = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
 SELECT ?node ?city ?year ?class (STR(?value) AS ?valueText) ?rank (STR(?coverage) AS ?cov)
        ?reason

@@ -21,7 +21,6 @@ Without treatment, CO-01 is min-max on 0..10: city 9 scores 10, city 10 scores 1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ import pytest
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
 from cityculture.store.backends import Backend, OxigraphBackend
-from tests.test_backends import make_backend
+from tests.test_backends import fresh_fixture  # noqa: F401 (``fresh``: each backend in turn)
 
 DATA = Path(__file__).resolve().parent / "data"
 CSP = "https://w3id.org/cityculture/ontology/"
@@ -48,20 +47,6 @@ def observations() -> bytes:
                       f'{obs} <{CSP}refYear> "2023"^^<http://www.w3.org/2001/XMLSchema#integer> .',
                       f'{obs} <{CSP}value> "{value}"^^<http://www.w3.org/2001/XMLSchema#decimal> .']
     return ("\n".join(lines) + "\n").encode()
-
-
-@pytest.fixture(params=["embedded-oxigraph", "rdflib", "remote-oxigraph-server",
-                        "remote-virtuoso"])
-def any_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    """Each backend in turn (the servers' graphs written by the test are dropped after it)."""
-    backend = make_backend(request.param, request)
-    before = set(backend.graph_names())
-    try:
-        yield backend
-    finally:
-        for name in set(backend.graph_names()) - before:
-            backend.drop_graph(name)
-        backend.close()
 
 
 def assess(tmp_path: Path, treatment: str,
@@ -99,8 +84,8 @@ def checks(store: Backend, run: str) -> dict[str, tuple]:
              None if r["points"] is None else int(r["points"])) for r in rows}
 
 
-def test_winsorisation_caps_the_extreme_point(tmp_path: Path, any_backend: Backend) -> None:
-    store, run = assess(tmp_path, "winsorisation", any_backend)
+def test_winsorisation_caps_the_extreme_point(tmp_path: Path, fresh: Backend) -> None:
+    store, run = assess(tmp_path, "winsorisation", fresh)
     found = checks(store, run)
     assert set(found) == {"CO-01", "AP-03"}
     year, skewness, kurtosis, points = found["CO-01"]

@@ -199,9 +199,12 @@ def loaded(request: pytest.FixtureRequest, reference: Reference) -> Iterator[Bac
         backend.close()
 
 
-@pytest.fixture(params=BACKENDS)
-def fresh(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    """Each backend, for tests that write; the test's graphs are dropped afterwards."""
+@pytest.fixture(params=BACKENDS, name="fresh")
+def fresh_fixture(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each backend, for tests that write; the test's graphs are dropped afterwards.
+
+    Other modules import it (as ``fresh_fixture``) and ask for it by name (``fresh``).
+    """
     backend = make_backend(request.param, request)
     before = set(backend.graph_names())
     try:
