@@ -131,10 +131,9 @@ def update_operations(text: str) -> list[str]:
     operations: list[str] = []
     declared = ""
     for begin, end in pieces:
-        piece = text[begin:end]
-        if not masked(piece).strip():
-            continue
-        operations.append(declared + piece.strip())
+        if not hidden[begin:end].strip():
+            continue  # nothing but space, comments (or a trailing ';')
+        operations.append(declared + text[begin:end].strip())
         for match in _DECLARATION.finditer(text, begin, end):
             if hidden[match.start()] == " ":
                 continue  # in a comment or a string
