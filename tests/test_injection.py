@@ -150,12 +150,20 @@ def test_a_hostile_submitting_body_is_stored_as_text(tmp_path: Path) -> None:
 def test_a_hostile_name_on_a_server(oxigraph_server_url: str,
                                     recorded: list[tuple[str, str]]) -> None:
     server = ("--endpoint", oxigraph_server_url, "--server", "oxigraph")
-    assert cc("load", DATA / "tiny-cities.csv", *server).exit_code == 0
-    before = cc("query", DATA / "count-observations.rq", *server, "--param", "city=Alpha",
-                "--format", "csv").stdout
-    result = cc("query", DATA / "count-observations.rq", *server, "--param", f"city={EVIL}")
-    assert result.exit_code == 2 and "no resource is labelled" in result.output
-    _only_as_literal(recorded)
-    after = cc("query", DATA / "count-observations.rq", *server, "--param", "city=Alpha",
-               "--format", "csv").stdout
-    assert before == after and before.splitlines()[1] != "0"
+    backend = RemoteBackend.for_oxigraph_server(oxigraph_server_url)
+    existing = set(backend.graph_names())
+    try:
+        assert cc("load", DATA / "tiny-cities.csv", *server).exit_code == 0
+        before = cc("query", DATA / "count-observations.rq", *server, "--param", "city=Alpha",
+                    "--format", "csv").stdout
+        result = cc("query", DATA / "count-observations.rq", *server, "--param",
+                    f"city={EVIL}")
+        assert result.exit_code == 2 and "no resource is labelled" in result.output
+        _only_as_literal(recorded)
+        after = cc("query", DATA / "count-observations.rq", *server, "--param", "city=Alpha",
+                   "--format", "csv").stdout
+        assert before == after and before.splitlines()[1] != "0"
+    finally:  # the server is shared by the session: leave it as it was
+        for graph in set(backend.graph_names()) - existing:
+            backend.drop_graph(graph)
+        backend.close()
