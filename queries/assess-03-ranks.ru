@@ -4,34 +4,40 @@
 # share the better rank; scores equal at 1e-9 tie): 1 + the number of scores of the node and
 # year that are higher.
 # Counting the higher scores pair by pair is quadratic in the number of cities, so the scores
-# of each (node, year) are first put into value buckets of equal width (about one bucket per
-# 16 cities, from the minimum and maximum of the node and year), staged in the staging graph:
-# a score is outranked by every score in a higher bucket (counted per bucket) and by the
-# higher scores of its own bucket (counted pair by pair). The bucket is monotonic in the
-# value, so the count is exact. The framework's nodes are taken once each (DISTINCT), even
-# where several graphs hold the framework (e.g. a copy with other weights).
+# of each (node, year) are first put into value buckets (about one bucket per 16 cities),
+# staged in the staging graph: a score is outranked by every score in a higher bucket
+# (counted per bucket) and by the higher scores of its own bucket (counted pair by pair).
+# The buckets are of equal width in f(z) = z / (1 + |z|), z = (value - mean) / spread with
+# spread = (max - min) / 6: for bell-shaped scores they hold about equally many cities, where
+# buckets of equal width in the value crowd the middle ones (and the pairs grow with the
+# square of a bucket's size). f is written as 1 - 1 / (1 + z) for z >= 0 and 1 / (1 - z) - 1
+# below, each step monotonic in floating point, so the bucket never decreases as the value
+# grows and the count is exact whatever the distribution. The framework's nodes are taken
+# once each (DISTINCT), even where several graphs hold the framework (e.g. a copy with other
+# weights).
 # Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run (read and written)
 #   ?stage      IRI of the run's staging graph (read and written)
 #   ?framework  IRI of the assessment framework
 # Writes: csp:rankValue on each such score; in the staging graph, per (node, year) a group
-#   with stage:node, stage:year, stage:min, stage:max, stage:buckets; per score its bucket
-#   (stage:bucketOf), value (stage:value) and higher scores in its bucket (stage:inside);
-#   per bucket its group (stage:group), number (stage:bucket) and the number of scores in
-#   the higher buckets (stage:above).
+#   with stage:node, stage:year, stage:centre (mean), stage:spread, stage:low and stage:high
+#   (f of the minimum and maximum), stage:buckets; per score its bucket (stage:bucketOf) and
+#   value (stage:value); per bucket its group (stage:group), number (stage:bucket) and the
+#   number of scores in the higher buckets (stage:above).
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
 PREFIX stage: <https://w3id.org/cityculture/stage/>
 
 INSERT {
   GRAPH ?stage {
-    ?group stage:node ?node ; stage:year ?year ; stage:min ?min ; stage:max ?max ;
-           stage:buckets ?buckets .
+    ?group stage:node ?node ; stage:year ?year ; stage:low ?low ; stage:high ?high ;
+           stage:centre ?centre ; stage:spread ?spread ; stage:buckets ?buckets .
   }
 }
 WHERE {
   {
     SELECT ?node ?year (MIN(?value) AS ?min) (MAX(?value) AS ?max) (COUNT(?score) AS ?n)
+           (AVG(?value) AS ?centre)
     WHERE {
       {
         SELECT DISTINCT ?node WHERE {
@@ -45,6 +51,11 @@ WHERE {
     GROUP BY ?node ?year
   }
   BIND (xsd:integer(FLOOR(xsd:decimal(?n) / 16)) + 1 AS ?buckets)
+  BIND (IF(?max = ?min, 1.0e0, xsd:double(?max - ?min) / 6) AS ?spread)
+  BIND ((?min - ?centre) / ?spread AS ?zLow)
+  BIND ((?max - ?centre) / ?spread AS ?zHigh)
+  BIND (IF(?zLow >= 0, 1 - 1 / (1 + ?zLow), 1 / (1 - ?zLow) - 1) AS ?low)
+  BIND (IF(?zHigh >= 0, 1 - 1 / (1 + ?zHigh), 1 / (1 - ?zHigh) - 1) AS ?high)
   BIND (IRI(CONCAT(STR(?stage), "/rank-group/", MD5(CONCAT(STR(?node), " ", STR(?year)))))
         AS ?group)
 } ;
@@ -64,15 +75,18 @@ WHERE {
   }
   GRAPH ?run { ?score csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?value . }
   {
-    SELECT ?node ?year ?group ?min ?max ?buckets WHERE {
-      GRAPH ?stage { ?group stage:node ?node ; stage:year ?year ; stage:min ?min ;
-                            stage:max ?max ; stage:buckets ?buckets . }
+    SELECT ?node ?year ?group ?low ?high ?centre ?spread ?buckets WHERE {
+      GRAPH ?stage { ?group stage:node ?node ; stage:year ?year ; stage:low ?low ;
+                            stage:high ?high ; stage:centre ?centre ; stage:spread ?spread ;
+                            stage:buckets ?buckets . }
     }
   }
   # scores are compared at 1e-9: equal inputs summed in another order still tie
   BIND (ROUND(?value * 1.0e9) AS ?key)
-  BIND (IF(?max = ?min, 0,
-           xsd:integer(FLOOR((?key / 1.0e9 - ?min) * ?buckets / (?max - ?min)))) AS ?bucket)
+  BIND ((?key / 1.0e9 - ?centre) / ?spread AS ?z)
+  BIND (IF(?z >= 0, 1 - 1 / (1 + ?z), 1 / (1 - ?z) - 1) AS ?f)
+  BIND (IF(?high = ?low, 0, xsd:integer(FLOOR((?f - ?low) * ?buckets / (?high - ?low))))
+        AS ?bucket)
   BIND (IRI(CONCAT(STR(?group), "/", STR(?bucket))) AS ?bucketNode)
 } ;
 
@@ -94,9 +108,10 @@ WHERE {
   }
 } ;
 
-# per score: the higher scores in its own bucket (the score meets itself, so every score has
-# a row and no OPTIONAL is needed); one graph pattern, so every engine joins it by lookups
-INSERT { GRAPH ?stage { ?score stage:inside ?inside . } }
+# the rank: 1 + the higher scores in the own bucket (counted pair by pair; the score meets
+# itself, so every score has a row and no OPTIONAL is needed) + the scores in the higher
+# buckets
+INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
 WHERE {
   {
     SELECT ?score (SUM(IF(?otherValue > ?value, 1, 0)) AS ?inside) WHERE {
@@ -105,12 +120,6 @@ WHERE {
     }
     GROUP BY ?score
   }
-} ;
-
-# the rank: 1 + the higher scores in the own bucket + the scores in the higher buckets
-INSERT { GRAPH ?run { ?score csp:rankValue ?rank . } }
-WHERE {
-  GRAPH ?stage { ?score stage:inside ?inside ; stage:bucketOf ?bucketNode .
-                 ?bucketNode stage:above ?above . }
+  GRAPH ?stage { ?score stage:bucketOf ?bucketNode . ?bucketNode stage:above ?above . }
   BIND (1 + ?inside + ?above AS ?rank)
 }
