@@ -17,7 +17,7 @@
 #   ?stage      IRI of the run's staging graph (read)
 #   ?framework  IRI of the assessment framework
 # Writes: csp:IndicatorDistribution with csp:frameworkNode, csp:refYear, csp:cityCount,
-#   csp:minimumValue, csp:maximumValue, csp:meanValue, csp:standardDeviation and
+#   csp:smallestValue, csp:largestValue, csp:meanValue, csp:standardDeviation and
 #   prov:wasGeneratedBy; csp:WinsorisedValue with csp:frameworkNode, csp:city, csp:refYear,
 #   csp:originalValue, csp:treatedValue and prov:wasGeneratedBy.
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
@@ -31,8 +31,8 @@ INSERT {
                   csp:frameworkNode ?node ;
                   csp:refYear ?year ;
                   csp:cityCount ?n ;
-                  csp:minimumValue ?min ;
-                  csp:maximumValue ?max ;
+                  csp:smallestValue ?min ;
+                  csp:largestValue ?max ;
                   csp:meanValue ?mean ;
                   csp:standardDeviation ?sd ;
                   prov:wasGeneratedBy ?run .

@@ -16,7 +16,7 @@
 #   ?level      integer: the level to compute (2 or higher)
 # Writes: csp:CompositeIndex (the top nodes) or csp:Assessment (other nodes) with
 #   csp:scoreValue, csp:coverage and prov:wasDerivedFrom the children's scores; csp:NotScored
-#   with csp:coverage and csp:reason.
+#   with csp:coverage, csp:reason and prov:wasDerivedFrom the children's scores it had.
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX prov:  <http://www.w3.org/ns/prov#>
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
@@ -66,15 +66,16 @@ WHERE {
   BIND (IF(?coverage < ?minimum, csp:NotScored,
            IF(NOT EXISTS { GRAPH ?fg5 { ?node csp:parentNode ?parent } }, csp:CompositeIndex,
               csp:Assessment)) AS ?resultClass)
-  BIND (IRI(CONCAT(STR(?run), IF(?coverage >= ?minimum, "/score/", "/not-scored/"),
-                   MD5(CONCAT(STR(?node), " ", STR(?city), " ", STR(?year))))) AS ?result)
+  BIND (IRI(CONCAT(STR(?run), "/result/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
+                                                      STR(?year))))) AS ?result)
 } ;
 
-# each score was derived from its children's scores: driven from the children's scores (each
-# is looked at once), the parent's score IRI is computed from (node, city, year)
+# each record (score or not-scored, one IRI scheme) was derived from its children's scores:
+# driven from the children's scores (each is looked at once), the parent's IRI is computed
+# from (node, city, year)
 INSERT {
   GRAPH ?run {
-    ?score prov:wasDerivedFrom ?childScore .
+    ?result prov:wasDerivedFrom ?childScore .
   }
 }
 WHERE {
@@ -82,7 +83,6 @@ WHERE {
                ?child csp:parentNode ?node . }
   GRAPH ?run { ?childScore csp:frameworkNode ?child ; csp:city ?city ; csp:refYear ?year ;
                            csp:scoreValue ?childValue . }
-  BIND (IRI(CONCAT(STR(?run), "/score/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
-                                                     STR(?year))))) AS ?score)
-  FILTER EXISTS { GRAPH ?run { ?score csp:scoreValue ?value } }
+  BIND (IRI(CONCAT(STR(?run), "/result/", MD5(CONCAT(STR(?node), " ", STR(?city), " ",
+                                                      STR(?year))))) AS ?result)
 }

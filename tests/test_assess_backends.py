@@ -19,6 +19,7 @@ from rdflib import URIRef
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
 from cityculture.ingest.reader import read_submission
+from cityculture.queries import load_query
 from cityculture.resources import resource_path
 from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.remote import EndpointError
@@ -28,7 +29,7 @@ RUN = "https://w3id.org/cityculture/run/test-assess-backends"
 CITIES = 48
 RESULTS = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
 SELECT ?node ?city ?year ?class (STR(?value) AS ?valueText) ?rank (STR(?coverage) AS ?cov)
-       ?reason
+       ?reason (STR(?mean) AS ?meanText) (STR(?sd) AS ?sdText)
 WHERE {
   GRAPH <RUN> {
     ?s csp:frameworkNode ?node ; csp:refYear ?year ; a ?class .
@@ -37,6 +38,7 @@ WHERE {
     OPTIONAL { ?s csp:rankValue ?rank }
     OPTIONAL { ?s csp:coverage ?coverage }
     OPTIONAL { ?s csp:reason ?reason }
+    OPTIONAL { ?s csp:meanValue ?mean ; csp:standardDeviation ?sd }
   }
 }""".replace("RUN", RUN)
 LINKS = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
@@ -48,7 +50,7 @@ SELECT ?node ?city ?year (COUNT(?from) AS ?links) WHERE {
 GROUP BY ?node ?city ?year""".replace("RUN", RUN)
 
 
-NUMBERS = ("valueText", "cov", "rank", "year", "links")
+NUMBERS = ("valueText", "cov", "rank", "year", "links", "meanText", "sdText")
 IDENTITY = ("node", "city", "year", "class")
 
 
@@ -127,3 +129,35 @@ def test_same_results_on_every_backend(assessed: Backend,
 def test_the_staging_graph_is_dropped(assessed: Backend) -> None:
     assert not [g for g in assessed.graph_names() if g.startswith(RUN + "/")]
     assert URIRef(RUN)
+
+
+WEIGHTS = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
+SELECT DISTINCT ?node ?parent ?weight WHERE { GRAPH ?g {
+  ?node csp:inFramework <https://w3id.org/cityculture/framework/paper> ; csp:level 0 ;
+        csp:parentNode ?parent ; csp:weight ?weight } }"""
+LEVEL_ONE = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
+SELECT ?node ?city ?year ?value WHERE { GRAPH <RUN> {
+  ?s a csp:ElementScore ; csp:frameworkNode ?node ; csp:city ?city ; csp:refYear ?year ;
+     csp:scoreValue ?value } }""".replace("RUN", RUN)
+
+
+def test_indicator_scores_query_agrees_with_the_first_level(assessed: Backend) -> None:
+    """queries/indicator-scores.rq recomputes the indicator scores the run aggregated: their
+    weighted means are the run's element and dimension scores."""
+    parents = {str(r["node"]): (str(r["parent"]), float(str(r["weight"])))
+               for r in assessed.select(WEIGHTS)}
+    sums: dict[tuple[str, str, int], list[float]] = {}
+    rows = assessed.select(load_query("indicator-scores").text, {"run": URIRef(RUN)})
+    for row in rows:
+        parent, weight = parents[str(row["node"])]
+        entry = sums.setdefault((parent, str(row["city"]), int(str(row["year"]))), [0.0, 0.0])
+        entry[0] += weight * float(str(row["score"]))
+        entry[1] += weight
+    scores = {(str(r["node"]), str(r["city"]), int(str(r["year"]))): float(str(r["value"]))
+              for r in assessed.select(LEVEL_ONE)}
+    assert len(rows) > CITIES * 20 and len(scores) > CITIES * 5
+    for key, value in scores.items():
+        weighted, weights = sums[key]
+        # rel 1e-5: Virtuoso prints a double with six significant digits
+        expected = pytest.approx(value, rel=1e-5, abs=1e-6)
+        assert weighted / weights == expected, (assessed.name, key)

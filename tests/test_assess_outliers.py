@@ -24,9 +24,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
 
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
+from cityculture.queries import load_query
 from cityculture.store.backends import Backend, OxigraphBackend
 from tests.test_backends import fresh_fixture  # noqa: F401 (``fresh``: each backend in turn)
 
@@ -61,16 +63,23 @@ def assess(tmp_path: Path, treatment: str,
 
 
 def indicator_scores(store: Backend, run: str) -> dict[tuple[str, int], tuple]:
-    rows = store.select(f"""PREFIX csp: <{CSP}>
-        SELECT ?node ?city ?score ?original ?treated WHERE {{ GRAPH <{run}> {{
-          ?s a csp:IndicatorScore ; csp:frameworkNode ?node ; csp:city ?city ;
-             csp:scoreValue ?score .
-          OPTIONAL {{ ?s csp:originalValue ?original }}
-          OPTIONAL {{ ?s csp:treatedValue ?treated }} }} }}""")
+    """The run's indicator scores (queries/indicator-scores.rq), with the winsorised values."""
+    rows = store.select(load_query("indicator-scores").text, {"run": URIRef(run)})
     return {(str(r["node"]).rsplit("/", 1)[-1], int(str(r["city"])[-2:])):
             (round(float(r["score"]), 9),
-             None if r["original"] is None else float(r["original"]),
-             None if r["treated"] is None else float(r["treated"])) for r in rows}
+             None if r.get("treatedValue") is None else float(r["value"]),
+             None if r.get("treatedValue") is None else float(r["treatedValue"]))
+            for r in rows}
+
+
+def winsorised(store: Backend, run: str) -> dict[tuple[str, int], tuple[float, float]]:
+    """The run's csp:WinsorisedValue records: (node code, city number) -> (original, treated)."""
+    rows = store.select(f"""PREFIX csp: <{CSP}>
+        SELECT ?node ?city ?original ?treated WHERE {{ GRAPH <{run}> {{
+          ?w a csp:WinsorisedValue ; csp:frameworkNode ?node ; csp:city ?city ;
+             csp:originalValue ?original ; csp:treatedValue ?treated . }} }}""")
+    return {(str(r["node"]).rsplit("/", 1)[-1], int(str(r["city"])[-2:])):
+            (float(r["original"]), float(r["treated"])) for r in rows}
 
 
 def checks(store: Backend, run: str) -> dict[str, tuple]:
@@ -102,6 +111,18 @@ def test_winsorisation_caps_the_extreme_point(tmp_path: Path, fresh: Backend) ->
     assert scores[("AP-03", 10)] == (0.0, 0.0, 9.0)
     assert scores[("AP-03", 9)] == (0.0, None, None)
     assert all(scores[("AP-03", c)] == (100.0, None, None) for c in range(1, 9))
+    assert winsorised(store, run) == {("CO-01", 10): (10.0, 1.0), ("AP-03", 10): (0.0, 9.0)}
+    # the distribution normalised against, after the treatment: 0 (x8), 1, 1
+    rows = store.select(f"""PREFIX csp: <{CSP}>
+        SELECT ?n ?min ?max ?mean ?sd WHERE {{ GRAPH <{run}> {{
+          ?d a csp:IndicatorDistribution ; csp:frameworkNode ?node ; csp:refYear 2023 ;
+             csp:cityCount ?n ; csp:smallestValue ?min ; csp:largestValue ?max ;
+             csp:meanValue ?mean ; csp:standardDeviation ?sd .
+          FILTER (STRENDS(STR(?node), "CO-01")) }} }}""")
+    assert len(rows) == 1
+    assert (int(rows[0]["n"]), float(rows[0]["min"]), float(rows[0]["max"])) == (10, 0.0, 1.0)
+    assert float(rows[0]["mean"]) == pytest.approx(0.2, abs=1e-12)
+    assert float(rows[0]["sd"]) == pytest.approx(0.4, abs=1e-12)  # sqrt(1.6 / 10)
     # the staging graph is gone
     assert not [g for g in store.graph_names() if g.endswith("/stage")]
 

@@ -1,10 +1,11 @@
 """Run an assessment: SPARQL updates from ``queries/`` write scores into a named graph.
 
-The recipe, as the OECD/JRC handbook and COINr lay it out: normalise the indicators
-(``assess-01``), aggregate level by level up the framework tree (``assess-02``), rank
-(``assess-03``). Python only orchestrates: it binds the parameters and runs the updates in
-order; SPARQL does the work, so the same files run on any SPARQL 1.1 store. Every run is a
-new named graph with its parameters and PROV links, so two runs can be compared by query.
+The recipe, as the OECD/JRC handbook and COINr lay it out: the indicators' distributions and
+outlier treatment (``assess-00``), the normalisation published with the run (``assess-01``),
+aggregation level by level up the framework tree (``assess-02``), ranks (``assess-03``).
+Python only orchestrates: it binds the parameters and runs the updates in order; SPARQL does
+the work, so the same files run on any SPARQL 1.1 store. Every run is a new named graph with
+its parameters and PROV links, so two runs can be compared by query.
 """
 
 from __future__ import annotations
@@ -194,9 +195,13 @@ def run_assessment(
     if passes:
         _execute(store, "assess-00-treated", bindings)
         take_square_roots(store, stage)
-    _execute(store, "assess-01-indicator-scores", bindings)
+    _execute(store, "assess-01-normalisation", {"run": URIRef(run), "stage": URIRef(stage),
+                                                "framework": URIRef(framework.iri)})
     for level in range(1, framework.top_level + 1):
-        _execute(store, "assess-02-aggregate", {**bindings, "level": Literal(level)})
+        level_bindings = {**bindings, "level": Literal(level)}
+        _execute(store, "assess-02-first-level" if level == 1 else "assess-02-upper-level",
+                 level_bindings)
+        _execute(store, "assess-02-not-scored", level_bindings)
     _execute(store, "assess-03-ranks", {"run": URIRef(run), "stage": URIRef(stage),
                                         "framework": URIRef(framework.iri)})
     store.update(f"DROP SILENT GRAPH <{stage}>")
