@@ -112,8 +112,9 @@ WHERE {
                                                       STR(?year))))) AS ?result)
 } ;
 
-# the graphs the observations were read from: the run used them (prov:used); cq10 finds the
-# observations of a score in them, by the indicators of its node, its city and its year
+# the graphs the observations were read from: those with observations of the framework's
+# indicators (in any year: cq10 picks the year); the run used them (prov:used), and cq10
+# finds the observations of a score in them, by the indicators of its node, its city and year
 INSERT { GRAPH ?run { ?run prov:used ?g . } }
 WHERE {
   {
@@ -124,7 +125,7 @@ WHERE {
                        ?child csp:parentNode ?node ; csp:standsFor ?indicator . }
         }
       }
-      GRAPH ?g { ?o csp:indicator ?indicator ; csp:refYear ?year . }
+      GRAPH ?g { ?o csp:indicator ?indicator . }
     }
   }
 }

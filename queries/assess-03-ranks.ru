@@ -4,9 +4,10 @@
 # share the better rank; scores equal at 1e-9 tie): 1 + the number of scores of the node and
 # year that are higher.
 # Counting the higher scores pair by pair is quadratic in the number of cities, so the scores
-# of each (node, year) are first put into value buckets (about one bucket per 16 cities),
-# staged in the staging graph: a score is outranked by every score in a higher bucket
-# (counted per bucket) and by the higher scores of its own bucket (counted pair by pair).
+# of each (node, year) are first put into value buckets (about one bucket per 4 cities) and
+# the buckets into blocks of 8 consecutive buckets, staged in the staging graph: a score is
+# outranked by every score in a higher block (counted per block), in a higher bucket of its
+# block (counted per bucket) and by the higher scores of its own bucket (counted pair by pair).
 # The buckets are of equal width in f(z) = z / (1 + |z|), z = (value - mean) / spread with
 # spread = (max - min) / 6: for bell-shaped scores they hold about equally many cities, where
 # buckets of equal width in the value crowd the middle ones (and the pairs grow with the
@@ -22,8 +23,10 @@
 # Writes: csp:rankValue on each such score; in the staging graph, per (node, year) a group
 #   with stage:node, stage:year, stage:centre (mean), stage:spread, stage:low and stage:high
 #   (f of the minimum and maximum), stage:buckets; per score its bucket (stage:bucketOf) and
-#   value (stage:value); per bucket its group (stage:group), number (stage:bucket) and the
-#   number of scores in the higher buckets (stage:above).
+#   value (stage:value); per bucket its group (stage:group), number (stage:bucket), size
+#   (stage:size), block (stage:block) and the number of scores in the higher buckets
+#   (stage:above); per block its group (stage:blockGroup), number (stage:blockNumber) and the
+#   number of scores in the higher blocks (stage:above).
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
 PREFIX stage: <https://w3id.org/cityculture/stage/>
@@ -50,7 +53,7 @@ WHERE {
     }
     GROUP BY ?node ?year
   }
-  BIND (xsd:integer(FLOOR(xsd:decimal(?n) / 16)) + 1 AS ?buckets)
+  BIND (xsd:integer(FLOOR(xsd:decimal(?n) / 4)) + 1 AS ?buckets)
   BIND (IF(?max = ?min, 1.0e0, xsd:double(?max - ?min) / 6) AS ?spread)
   BIND ((?min - ?centre) / ?spread AS ?zLow)
   BIND ((?max - ?centre) / ?spread AS ?zHigh)
@@ -90,22 +93,58 @@ WHERE {
   BIND (IRI(CONCAT(STR(?group), "/", STR(?bucket))) AS ?bucketNode)
 } ;
 
-# per bucket: the number of scores in the higher buckets of the same node and year
-INSERT { GRAPH ?stage { ?bucketNode stage:above ?above . } }
+# per bucket: its size, and its block of 8 consecutive buckets (numbered FLOOR(bucket / 8),
+# never decreasing as the bucket grows), with the block's group and number
+INSERT {
+  GRAPH ?stage {
+    ?bucketNode stage:size ?size ; stage:block ?block .
+    ?block stage:blockGroup ?group ; stage:blockNumber ?number .
+  }
+}
 WHERE {
   {
-    SELECT ?bucketNode (SUM(IF(?higherBucket > ?bucket, ?size, 0)) AS ?above) WHERE {
-      GRAPH ?stage { ?bucketNode stage:group ?group ; stage:bucket ?bucket .
-                     ?higher stage:group ?group ; stage:bucket ?higherBucket . }
+    SELECT ?bucketNode (COUNT(?member) AS ?size) WHERE {
+      GRAPH ?stage { ?member stage:bucketOf ?bucketNode . }
+    }
+    GROUP BY ?bucketNode
+  }
+  GRAPH ?stage { ?bucketNode stage:group ?group ; stage:bucket ?bucket . }
+  BIND (xsd:integer(FLOOR(xsd:decimal(?bucket) / 8)) AS ?number)
+  BIND (IRI(CONCAT(STR(?group), "/block/", STR(?number))) AS ?block)
+} ;
+
+# per block: the number of scores in the higher blocks of the same node and year
+INSERT { GRAPH ?stage { ?block stage:above ?above . } }
+WHERE {
+  {
+    SELECT ?block (SUM(IF(?higherNumber > ?number, ?higherSize, 0)) AS ?above) WHERE {
+      GRAPH ?stage { ?block stage:blockGroup ?group ; stage:blockNumber ?number .
+                     ?higher stage:blockGroup ?group ; stage:blockNumber ?higherNumber . }
       {
-        SELECT ?higher (COUNT(?member) AS ?size) WHERE {
-          GRAPH ?stage { ?member stage:bucketOf ?higher . }
+        SELECT ?higher (SUM(?size) AS ?higherSize) WHERE {
+          GRAPH ?stage { ?member stage:block ?higher ; stage:size ?size . }
         }
         GROUP BY ?higher
       }
     }
+    GROUP BY ?block
+  }
+} ;
+
+# per bucket: the number of scores in the higher buckets of the same node and year: those in
+# the higher blocks, and those in the higher buckets of its own block
+INSERT { GRAPH ?stage { ?bucketNode stage:above ?above . } }
+WHERE {
+  {
+    SELECT ?bucketNode (SUM(IF(?higherBucket > ?bucket, ?higherSize, 0)) AS ?inBlock) WHERE {
+      GRAPH ?stage { ?bucketNode stage:block ?block ; stage:bucket ?bucket .
+                     ?higher stage:block ?block ; stage:bucket ?higherBucket ;
+                             stage:size ?higherSize . }
+    }
     GROUP BY ?bucketNode
   }
+  GRAPH ?stage { ?bucketNode stage:block ?block . ?block stage:above ?blockAbove . }
+  BIND (?inBlock + ?blockAbove AS ?above)
 } ;
 
 # the rank: 1 + the higher scores in the own bucket (counted pair by pair; the score meets

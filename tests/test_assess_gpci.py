@@ -70,6 +70,27 @@ def test_ranks_follow_the_comprehensive_score(assessed: tuple[EmbeddedStore, str
     assert order[0]["City Name"] == "London"
 
 
+def test_every_rank_counts_the_higher_scores(assessed: tuple[EmbeddedStore, str]) -> None:
+    """Every rank of the run (groups, functions, Comprehensive) is 1 + the number of scores of
+    the same node and year that are higher at 1e-9, counted here pair by pair; the run counts
+    them through buckets and blocks (assess-03-ranks)."""
+    store, run = assessed
+    rows = store.select(f"""PREFIX csp: <https://w3id.org/cityculture/ontology/>
+        SELECT ?node ?year ?value ?rank WHERE {{ GRAPH <{run}> {{
+          ?s csp:frameworkNode ?node ; csp:refYear ?year ; csp:scoreValue ?value ;
+             csp:rankValue ?rank . }} }}""")
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for r in rows:
+        groups.setdefault((str(r["node"]), str(r["year"])), []).append(
+            (round(float(r["value"]) * 1e9), int(r["rank"])))
+    assert len(groups) > 20 and len(rows) == 48 * len(groups)
+    for members in groups.values():
+        keys = [key for key, _ in members]
+        assert sorted(rank for _, rank in members)[0] == 1
+        for key, rank in members:
+            assert rank == 1 + sum(other > key for other in keys)
+
+
 def test_changing_a_weight_is_changing_a_triple(tmp_path: Path, gpci_path: Path) -> None:
     framework = resolve_framework("gpci-2023")
     text = framework.path.read_text(encoding="utf-8")

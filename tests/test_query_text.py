@@ -39,7 +39,7 @@ def test_each_operation_runs_alone_and_together_they_do_what_the_request_does() 
 
 
 def test_the_assessment_files_split_into_their_operations() -> None:
-    for name, count in [("assess-03-ranks", 4), ("assess-00-winsorise", 5),
+    for name, count in [("assess-03-ranks", 6), ("assess-00-winsorise", 5),
                         ("assess-00-square-root", 1), ("assess-02-first-level", 2),
                         ("assess-02-upper-level", 2), ("assess-02-not-scored", 3)]:
         ops = update_operations(load_query(name).text)
