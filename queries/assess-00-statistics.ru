@@ -2,8 +2,8 @@
 # For every indicator node (level 0) of the framework and every year: the statistics of the
 # values across the compared cities (one value per city: several observations of one (city,
 # indicator, year), from several submissions, are averaged), written to the run's staging
-# graph, where the normalisation (assess-01) and the outlier check (assess-00-outliers) read
-# them instead of scanning the observations again; and, for level 0 and the years with data,
+# graph, where the outlier check (assess-00-outliers) and the normalisation, published by
+# assess-01-normalisation, read them instead of scanning the observations again; and, for level 0 and the years with data,
 # the marker that the node has records in the year (read by assess-02 for its coverage).
 # The staging graph is working space of one run: the runner drops it at the end.
 # Parameters: (bound in every WHERE block)

@@ -1,7 +1,7 @@
 # Assessment step 0, after winsorisation: the treated values and their statistics.
 # For every (indicator, year) staged by assess-00-outliers: the points whose value was changed
-# by assess-00-winsorise get their treated value (read by assess-01 in place of the city's
-# value); the statistics of the (indicator, year) are recomputed from the treated values, by
+# by assess-00-winsorise get their treated value (published by assess-01-normalisation and
+# normalised in place of the city's value); the statistics of the (indicator, year) are recomputed from the treated values, by
 # the same formulas as assess-00-statistics (min, max, sum, sum of squares, mean, scale, and
 # the variance of the min-max-rescaled values with a first estimate of its square root, for
 # the Newton steps of assess-00-square-root); the run's csp:OutlierCheck records how many
