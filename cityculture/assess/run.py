@@ -165,9 +165,10 @@ def run_assessment(
     load_model(store, framework)
     run = run_iri or new_run_iri(framework, year)
     started = datetime.now(UTC).isoformat()
-    bindings: dict[str, Node] = {"run": URIRef(run), "framework": URIRef(framework.iri)}
-    if year is not None:
-        bindings["year"] = Literal(year)
+    stage = stage_graph(run)
+    common: dict[str, Node] = {"run": URIRef(run), "stage": URIRef(stage),
+                               "framework": URIRef(framework.iri)}
+    bindings = {**common, "year": Literal(year)} if year is not None else common
     store.update(bind_parameters(
         """PREFIX csp: <https://w3id.org/cityculture/ontology/>
         PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -183,8 +184,6 @@ def run_assessment(
         store.update(bind_parameters(
             """PREFIX csp: <https://w3id.org/cityculture/ontology/>
             INSERT { GRAPH ?run { ?run csp:refYear ?year } } WHERE { }""", bindings))
-    stage = stage_graph(run)
-    bindings["stage"] = URIRef(stage)
     _execute(store, "assess-00-statistics", bindings)
     _execute(store, "assess-00-outliers", bindings)
     take_square_roots(store, stage)
@@ -195,15 +194,13 @@ def run_assessment(
     if passes:
         _execute(store, "assess-00-treated", bindings)
         take_square_roots(store, stage)
-    _execute(store, "assess-01-normalisation", {"run": URIRef(run), "stage": URIRef(stage),
-                                                "framework": URIRef(framework.iri)})
+    _execute(store, "assess-01-normalisation", common)
     for level in range(1, framework.top_level + 1):
         level_bindings = {**bindings, "level": Literal(level)}
         _execute(store, "assess-02-first-level" if level == 1 else "assess-02-upper-level",
                  level_bindings)
         _execute(store, "assess-02-not-scored", level_bindings)
-    _execute(store, "assess-03-ranks", {"run": URIRef(run), "stage": URIRef(stage),
-                                        "framework": URIRef(framework.iri)})
+    _execute(store, "assess-03-ranks", common)
     store.update(f"DROP SILENT GRAPH <{stage}>")
     store.update(bind_parameters(
         """PREFIX prov: <http://www.w3.org/ns/prov#>
