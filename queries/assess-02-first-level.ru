@@ -23,14 +23,16 @@
 # records share one IRI scheme (run/result/ + MD5 of node, city and year).
 # Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run (read and written)
-#   ?stage      IRI of the run's staging graph (read)
+#   ?stage      IRI of the run's staging graph (read and written)
 #   ?framework  IRI of the assessment framework
 #   ?level      integer: 1
 #   ?year       integer, optional: only this year
 # Writes: csp:ElementScore (nodes standing for an element or dimension), csp:CompositeIndex (a
 #   top node) or csp:Assessment (groups) with csp:city, csp:refYear, csp:frameworkNode,
 #   csp:scoreValue, csp:coverage and prov:wasGeneratedBy; csp:NotScored with csp:coverage and
-#   csp:reason; prov:used on the run for every graph the observations were read from.
+#   csp:reason; prov:used on the run for every graph the observations were read from; in the
+#   staging graph, stage:city and stage:year per city-year with scores (read by
+#   assess-02-not-scored).
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX prov:  <http://www.w3.org/ns/prov#>
 PREFIX xsd:   <http://www.w3.org/2001/XMLSchema#>
@@ -128,4 +130,18 @@ WHERE {
       GRAPH ?g { ?o csp:indicator ?indicator . }
     }
   }
+} ;
+
+# the cities with scores in each year: every city-year with an indicator score has a record
+# (score or not-scored) at level 1, on the parent of that indicator
+INSERT { GRAPH ?stage { ?cityYear stage:city ?city ; stage:year ?year . } }
+WHERE {
+  {
+    SELECT DISTINCT ?city ?year WHERE {
+      GRAPH ?fg { ?node csp:inFramework ?framework ; csp:level ?level . }
+      GRAPH ?run { ?record csp:frameworkNode ?node ; csp:city ?city ; csp:refYear ?year . }
+    }
+  }
+  BIND (IRI(CONCAT(STR(?stage), "/city-year/", MD5(CONCAT(STR(?city), " ", STR(?year)))))
+        AS ?cityYear)
 }

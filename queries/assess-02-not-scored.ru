@@ -1,18 +1,16 @@
 # Assessment step 2, after the scores of a level: coverage markers and the cities not scored.
 # Run once per level, after assess-02-first-level (level 1) or assess-02-upper-level. For the
 # nodes at ?level: the marker that a node has records in a year (a child with records in it),
-# which the next level reads for its coverage; at level 1, the cities with scores in each year
-# (every city-year with an indicator score has a record, score or not-scored, at level 1); and
-# a csp:NotScored record, coverage 0, for every such city with no child score at all on a node.
-# The markers are kept in the run's staging graph, so no operation rescans the run graph for
-# them.
+# which the next level reads for its coverage; and a csp:NotScored record, coverage 0, for
+# every city with scores in the year (stage:city and stage:year, written by
+# assess-02-first-level) but no child score at all on a node. The markers are kept in the
+# run's staging graph, so no operation rescans the run graph for them.
 # Parameters: (bound in every WHERE block)
 #   ?run        IRI of the assessment run (read and written)
 #   ?stage      IRI of the run's staging graph (read and written)
 #   ?framework  IRI of the assessment framework
 #   ?level      integer: the level just scored
-# Writes: stage:recordsIn on the level's nodes and, at level 1, stage:city and stage:year per
-#   city-year (staging graph); csp:NotScored with csp:city, csp:refYear, csp:frameworkNode,
+# Writes: stage:recordsIn on the level's nodes (staging graph); csp:NotScored with csp:city, csp:refYear, csp:frameworkNode,
 #   csp:coverage 0, csp:reason and prov:wasGeneratedBy (run graph).
 PREFIX csp:   <https://w3id.org/cityculture/ontology/>
 PREFIX prov:  <http://www.w3.org/ns/prov#>
@@ -25,21 +23,6 @@ WHERE {
   GRAPH ?fg { ?node csp:inFramework ?framework ; csp:level ?level .
               ?child csp:parentNode ?node . }
   GRAPH ?stage { ?child stage:recordsIn ?year . }
-} ;
-
-# the cities with scores in each year: every city-year with an indicator score has a record
-# (score or not-scored) at level 1, on the parent of that indicator
-INSERT { GRAPH ?stage { ?cityYear stage:city ?city ; stage:year ?year . } }
-WHERE {
-  FILTER (?level = 1)
-  {
-    SELECT DISTINCT ?city ?year WHERE {
-      GRAPH ?fg { ?node csp:inFramework ?framework ; csp:level ?level . }
-      GRAPH ?run { ?record csp:frameworkNode ?node ; csp:city ?city ; csp:refYear ?year . }
-    }
-  }
-  BIND (IRI(CONCAT(STR(?stage), "/city-year/", MD5(CONCAT(STR(?city), " ", STR(?year)))))
-        AS ?cityYear)
 } ;
 
 # not scored, coverage 0: a city with scores in the year but no score on any child
