@@ -1,4 +1,5 @@
-"""The SPARQL text check: refusing SERVICE and updates as the engine reads them, and the\nsplitting of the project's own update requests into their operations."""
+"""The SPARQL check (SERVICE and updates refused as the engine reads them), and the splitting
+of the project's own update requests into their operations."""
 
 from __future__ import annotations
 
@@ -149,7 +150,8 @@ def test_whatever_makes_oxigraph_connect_is_refused(
     if name in BYPASSED_THE_TEXT_SCANNER:
         assert connected, "the engine no longer runs this case: the test would prove nothing"
     query = template.format(url="http://127.0.0.1:9/sparql")
-    with pytest.raises(UnsafeQueryError, match="refused|not a SPARQL query"):
+    # What the engine runs is refused as such; what it cannot parse may also be "not a query".
+    with pytest.raises(UnsafeQueryError, match=r"^refused" if connected else r"refused|not a"):
         check_read_only(query)
 
 
@@ -161,7 +163,7 @@ def test_whatever_makes_oxigraph_connect_is_refused(
     "SELECT * WHERE { ?s ?p ?o } ; DROP ALL",
 ])
 def test_updates_are_refused(query: str) -> None:
-    with pytest.raises(UnsafeQueryError, match="Update|not a SPARQL query"):
+    with pytest.raises(UnsafeQueryError, match=r"Update|not a SPARQL query"):
         check_read_only(query)
 
 
