@@ -7,32 +7,36 @@ would send.
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 HEADER = ["city_qid", "city_name", "country", "indicator", "year", "value", "unit", "source"]
 GOOD_ROW = ["Q90", "Paris", "FR", "CO-01", "2023", "4", "NUM", "UNESCO"]
 
-_CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>"""
-_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
-</Relationships>"""
-_WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="data" sheetId="1" r:id="rId1"/></sheets></workbook>"""
-_WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
-<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
-</Relationships>"""
+_OFFICE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_RELATION = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+_CONTENT_TYPES = (
+    f'{_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/'
+    'vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_OFFICE}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OFFICE}.worksheet+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_OFFICE}.sharedStrings+xml"/>'
+    "</Types>")
+_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_RELS = (f'{_DECLARATION}<Relationships xmlns="{_PACKAGE_RELS}"><Relationship Id="rId1" '
+         f'Type="{_RELATION}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+_WORKBOOK = (f'{_DECLARATION}<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+             f'2006/main" xmlns:r="{_RELATION}"><sheets><sheet name="data" sheetId="1" '
+             'r:id="rId1"/></sheets></workbook>')
+_WORKBOOK_RELS = (
+    f'{_DECLARATION}<Relationships xmlns="{_PACKAGE_RELS}">'
+    f'<Relationship Id="rId1" Type="{_RELATION}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_RELATION}/sharedStrings" Target="sharedStrings.xml"/>'
+    "</Relationships>")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
@@ -153,3 +157,30 @@ def long_prefix_turtle(path: Path, chars: int = 1_000_000, uses: int = 200) -> P
     lines += [f"p:s{n} p:p p:o ." for n in range(uses)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def long_vocab_jsonld(path: Path, uses: int = 20_000) -> Path:
+    """A context whose @vocab is just under the IRI limit, expanded at every key."""
+    vocab = "http://example.org/" + "v" * 8_000 + "#"
+    nodes = [{"@id": f"http://example.org/s{n}", "k": n} for n in range(uses)]
+    path.write_text(json.dumps({"@context": {"@vocab": vocab}, "@graph": nodes}),
+                    encoding="utf-8")
+    return path
+
+
+def long_namespace_rdfxml(path: Path, uses: int = 20_000) -> Path:
+    """An XML namespace just under the IRI limit, used by every property element."""
+    namespace = "http://example.org/" + "n" * 8_000 + "#"
+    body = "".join(f'<rdf:Description rdf:about="http://example.org/s{n}"><n:p>x</n:p>'
+                   "</rdf:Description>" for n in range(uses))
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>'
+                    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                    f'xmlns:n="{namespace}">{body}</rdf:RDF>', encoding="utf-8")
+    return path
+
+
+def external_entity_xlsx(path: Path, url: str) -> Path:
+    """A worksheet whose DTD names an external entity at ``url``, after a long comment."""
+    prefix = ('<?xml version="1.0" encoding="UTF-8"?><!--<a>' + "x" * 8192 + '</a>-->'
+              f'<!DOCTYPE worksheet [<!ENTITY e SYSTEM "{url}">]>')
+    return xlsx(path, [good_row(2).replace(">Paris<", ">&e;<")], sheet_prefix=prefix)
