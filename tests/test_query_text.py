@@ -222,3 +222,16 @@ def test_fuzz_the_check_agrees_with_the_engine(
     assert time.monotonic() - started < 10
     if oxigraph_connects(template):
         assert refused, template
+
+
+@settings(max_examples=int(os.environ.get("CITYCULTURE_FUZZ_EXAMPLES", "200")), deadline=None,
+          derandomize="CITYCULTURE_FUZZ_EXAMPLES" not in os.environ)
+@given(text=st.text(alphabet=st.sampled_from(list(
+    "SELCTAKWHR{}()<>?$:#'\"\\\r\n .;,=*@_-ux0123456789abcdefDFUé\u202e")), max_size=200))
+def test_fuzz_any_text_is_a_query_or_one_refusal(text: str) -> None:
+    for candidate in (text, "SELECT * WHERE { " + text + " }"):
+        try:
+            assert check_read_only(candidate) in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+        except UnsafeQueryError as exc:
+            assert str(exc) and "\n" not in str(exc)
+        assert len(masked(candidate)) == len(candidate)
