@@ -1,9 +1,10 @@
 """Take away a process's ability to open network connections (Linux seccomp).
 
-The processes that run untrusted SPARQL (the endpoint's query workers) call
-:func:`forbid_network` before they read any query. From then on the kernel answers
-``socket()`` for every address family but ``AF_UNIX`` with ``EPERM``, whatever the query
-says: a ``SERVICE`` that slipped past the query check, or a bug in an engine, cannot reach
+The processes that run untrusted SPARQL call :func:`forbid_network` before they read any
+query: the endpoint's query workers, and the child process in which ``cityculture query``
+runs a user's query on the embedded store (:func:`run_without_network`). From then on the
+kernel answers ``socket()`` for every address family but ``AF_UNIX`` with ``EPERM``, whatever
+the query says: a ``SERVICE`` that slipped past the query check, or a bug in an engine, cannot reach
 another host. ``io_uring`` (which can open sockets without the ``socket`` system call) and
 system calls of another ABI (32-bit, x32) are refused too.
 
@@ -18,9 +19,14 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import multiprocessing
 import platform
 import struct
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
@@ -71,6 +77,11 @@ def _filter(arch: int, socket_nr: int, socketpair_nr: int, io_uring_nr: int) -> 
     ])
 
 
+def can_forbid_network() -> bool:
+    """Tell whether this platform can take network access away (Linux, x86-64 or AArch64)."""
+    return sys.platform.startswith("linux") and platform.machine().lower() in _ARCHITECTURES
+
+
 def forbid_network() -> None:
     """Forbid this process (and its children) to create any socket but ``AF_UNIX``, for good.
 
@@ -91,3 +102,44 @@ def forbid_network() -> None:
     if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
         raise NetworkNotRemovable(f"the kernel refused a seccomp filter: "
                                   f"{errno.errorcode.get(ctypes.get_errno(), '?')}")
+
+
+def _child(conn: Any, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    """Child process: give up the network, run the function, send back its result."""
+    try:
+        forbid_network()
+        conn.send((True, function(*args)))
+    except BaseException as exc:  # sent back and raised again in the parent
+        try:
+            conn.send((False, exc))
+        except Exception:  # an exception that does not pickle
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def run_without_network(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function(*args)`` in a child process without network access; return its result.
+
+    The function, its arguments and its result travel by pickle; an exception it raises is
+    raised again here. Each call starts a fresh interpreter (``spawn``), about a second.
+
+    :raises NetworkNotRemovable: the child could not give up its network access.
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(sender, function, args), daemon=True,
+                              name="cityculture-offline")
+    process.start()
+    sender.close()
+    try:
+        succeeded, value = receiver.recv()
+    except EOFError:
+        raise RuntimeError(f"the process without network ended without an answer "
+                           f"(exit code {process.exitcode})") from None
+    finally:
+        receiver.close()
+        process.join()
+    if succeeded:
+        return value
+    raise value

@@ -154,3 +154,25 @@ def test_the_endpoint_workers_run_without_network(tmp_path: Path) -> None:
             pool.close()
 
     assert all(count >= 1 for count in asyncio.run(start_and_look()))
+
+
+def test_the_query_command_runs_user_sparql_without_network(tmp_path: Path) -> None:
+    """Even a SERVICE that got past the check cannot connect from the query's process."""
+    from cityculture.store.backends import OxigraphBackend
+    from cityculture.store.offline_query import run_user_query
+
+    listener = Listener()
+    backend = OxigraphBackend(tmp_path / "store", union_default_graph=True)
+    try:
+        backend.replace_graph("urn:g", b"<urn:a> <urn:b> <urn:c> .\n")
+        rows = run_user_query(backend, "SELECT", "SELECT ?s WHERE { ?s ?p ?o }", None)
+        assert [str(row["s"]) for row in rows] == ["urn:a"]  # type: ignore[index,union-attr]
+        service = (f"SELECT * WHERE {{ ?s ?p ?o SERVICE <http://127.0.0.1:{listener.port}/"
+                   "sparql> { ?x ?y ?z } }")
+        with pytest.raises(OSError, match="not permitted"):
+            run_user_query(backend, "SELECT", service, None)
+        time.sleep(0.3)
+        assert listener.connections == 0
+    finally:
+        backend.close()
+        listener.close()
