@@ -18,6 +18,9 @@ from tests import hostile_files as hostile
 from tests.test_hardening import GOOD, write
 from tests.test_serve import Listener
 
+# Each load runs in a child process of its own (to measure its peak memory): seconds each.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 30
 PEAK_BYTES = 1.5 * 1024**3
