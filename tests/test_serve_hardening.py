@@ -176,3 +176,10 @@ def test_the_query_command_runs_user_sparql_without_network(tmp_path: Path) -> N
     finally:
         backend.close()
         listener.close()
+
+
+def test_a_graph_name_that_is_no_iri_is_refused_and_the_worker_lives(server: Server) -> None:
+    query = urllib.parse.urlencode({"query": SELECT, "default-graph-uri": "not an iri <>"})
+    status, _, body = request(f"{server.url}/sparql?{query}")
+    assert status == 400 and b"query not accepted" in body, body
+    assert_still_answers(server)

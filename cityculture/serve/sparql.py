@@ -267,18 +267,18 @@ def execute(store: ox.Store, job: QueryJob, limits: Limits,
     if reason:
         return text_outcome(400, reason)
     options: dict[str, object] = {}
-    if job.default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif not has_dataset_clause(job.query):
-        # The default graph is the union of the named graphs, unless the query says which
-        # graphs make it (FROM): those are local graph names, never fetched.
-        options["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
+        if job.default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        elif not has_dataset_clause(job.query):
+            # The default graph is the union of the named graphs, unless the query says which
+            # graphs make it (FROM): those are local graph names, never fetched.
+            options["use_default_graph_as_union"] = True
+        if job.named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         result = store.query(job.query, **options)  # type: ignore[arg-type]
-    except (SyntaxError, ValueError) as exc:
-        return text_outcome(400, f"query not accepted: {exc}")
+    except (SyntaxError, ValueError) as exc:  # the query, or a graph name that is no IRI
+        return text_outcome(400, f"query not accepted: {' '.join(str(exc).split())}")
     try:
         if isinstance(result, ox.QuerySolutions):
             media = negotiate(job.accept, SELECT_TYPES)
