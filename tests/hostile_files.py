@@ -117,7 +117,7 @@ def huge_dimension(path: Path) -> Path:
     return xlsx(path, [good_row(2)], dimension="A1:XFD1048576")
 
 
-def far_empty_cells(path: Path, rows: int = 60_000) -> Path:
+def far_empty_cells(path: Path, rows: int = 110_000) -> Path:
     """Rows that each hold one empty cell in column XFD (the last one)."""
     body = [f'<row r="{n}"><c r="XFD{n}"/></row>' for n in range(2, rows + 2)]
     return xlsx(path, [*body, good_row(rows + 2)])
