@@ -588,9 +588,21 @@ def pull(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
 
 @main.command("template")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-def template(outdir: Path) -> None:
-    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR."""
-    for path in write_templates(outdir):
+@click.option("--framework", "framework_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A framework (or scheme) Turtle file declaring its own indicators: list "
+                   "those, and its city codes if it declares a code list.")
+def template(outdir: Path, framework_file: Path | None) -> None:
+    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR.
+
+    Exit codes: 0 written, 2 the framework file is unusable or declares no indicator.
+    """
+    scheme = _scheme([framework_file]) if framework_file is not None else None
+    if scheme is not None and not scheme.indicators:
+        click.echo(f"error: {framework_file}: declares no indicator (a SKOS concept with "
+                   "skos:notation and csp:unit)", err=True)
+        sys.exit(2)
+    for path in write_templates(outdir, scheme):
         click.echo(f"wrote {path}")
 
 

@@ -61,6 +61,10 @@ class DeclaredIndicator:
     value_kind: str
     direction: str
     path: Path
+    measures: str = ""
+    """Label of what it feeds: the parent of the framework node that stands for it."""
+    scheme_label: str = ""
+    """Label of the framework that uses it, else of its concept scheme."""
 
 
 @dataclass(frozen=True)
@@ -142,28 +146,36 @@ def _read_indicators(graph: Graph, path: Path, scheme: Scheme) -> None:
             raise UnusableScheme(f"{path}: an indicator is a blank node; give it an IRI")
         notation = str(_one(graph, subject, SKOS.notation, path, "indicator"))
         what = f"indicator {notation}"
+        who = f"{what} <{subject}>"
         label = _label(graph, subject)
         if label is None:
-            raise UnusableScheme(f"{path}: {what} <{subject}> has no skos:prefLabel")
+            raise UnusableScheme(f"{path}: {who} has no skos:prefLabel")
         unit = str(_one(graph, subject, CSP.unit, path, what))
         unit_notation = file_units.get(unit) or model_units.get(unit)
         if unit_notation is None:
             raise UnusableScheme(
-                f"{path}: {what}: its csp:unit <{unit}> is neither in the indicator scheme nor "
+                f"{path}: {who}: its csp:unit <{unit}> is neither in the indicator scheme nor "
                 f"declared in the file (declare it: <{unit}> a csp:Unit ; skos:notation \"...\")")
         kind = str(_one(graph, subject, CSP.valueKind, path, what))
         if kind not in kinds:
             known = ", ".join(sorted(f"csp:{_local(k)}" for k in kinds))
-            raise UnusableScheme(f"{path}: {what}: csp:valueKind <{kind}> is not a value kind "
+            raise UnusableScheme(f"{path}: {who}: csp:valueKind <{kind}> is not a value kind "
                                  f"(known: {known})")
         direction = str(_one(graph, subject, CSP.direction, path, what))
         if direction not in directions:
             known = ", ".join(sorted(f"csp:{_local(d)}" for d in directions))
-            raise UnusableScheme(f"{path}: {what}: csp:direction <{direction}> is not a "
+            raise UnusableScheme(f"{path}: {who}: csp:direction <{direction}> is not a "
                                  f"direction (known: {known})")
+        nodes = list(graph.subjects(CSP.standsFor, subject))
+        parents = sorted({_label(graph, p) or str(p) for n in nodes
+                          for p in graph.objects(n, CSP.parentNode)})
+        owners = [*(f for n in nodes for f in graph.objects(n, CSP.inFramework)),
+                  *graph.objects(subject, SKOS.inScheme)]
         scheme.indicators.append(DeclaredIndicator(
             iri=str(subject), notation=notation, label=label, unit=unit,
-            unit_notation=unit_notation, value_kind=kind, direction=direction, path=path))
+            unit_notation=unit_notation, value_kind=kind, direction=direction, path=path,
+            measures=", ".join(parents),
+            scheme_label=(_label(graph, owners[0]) or str(owners[0])) if owners else ""))
         scheme.triples.append(ox.Triple(ox.NamedNode(str(subject)), ox.NamedNode(str(RDF.type)),
                                         ox.NamedNode(str(indicator_class))))
 
@@ -199,8 +211,8 @@ def _check_notations(scheme: Scheme, bundled: dict[str, str]) -> None:
         other = seen.setdefault(key, indicator.iri)
         if other != indicator.iri:
             raise UnusableScheme(
-                f"{indicator.path}: indicator {indicator.notation}: the notation is already "
-                f"used by <{other}>; a notation names one indicator")
+                f"{indicator.path}: indicator {indicator.notation} <{indicator.iri}>: the "
+                f"notation is already used by <{other}>; a notation names one indicator")
     cities: dict[str, str] = {}
     for codes in scheme.code_lists:
         for code in codes.codes:
