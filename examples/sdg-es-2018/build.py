@@ -34,7 +34,7 @@ Before writing anything the script checks, in plain Python, that the derived bou
 reproduce every published indicator score, goal score, ``avg`` and ``avg (wo SDG14)``
 within 1e-6, and names every indicator (or goal, or city) where they do not (exit 1).
 
-Usage: python examples/sdg-es-2018/build.py PATH/TO/ods-es-cities-by-regions-2018.xlsx
+Usage: python examples/sdg-es-2018/build.py PATH/TO/ods-es-cities-by-regions-2018.xlsx [OUTDIR]
 """
 
 from __future__ import annotations
@@ -322,7 +322,7 @@ def framework_turtle(indicators: list[Indicator], cities: list[City], *,
     return "\n".join(out)
 
 
-def main(workbook: Path) -> None:
+def main(workbook: Path, out: Path = HERE) -> None:
     """Derive the method, verify it against the published scores, write the example files."""
     keys, labels, cities = read_workbook(workbook)
     numbers: dict[str, int] = {}
@@ -340,15 +340,15 @@ def main(workbook: Path) -> None:
     print(f"derived bounds of {len(indicators)} indicators reproduce every published "
           f"indicator score, goal score, avg and avg (wo SDG14) of {len(cities)} cities "
           f"within {TOLERANCE}")
-    rows = write_submission(indicators, cities, HERE / "submission.csv")
-    print(f"wrote {HERE / 'submission.csv'} ({rows} rows)")
+    rows = write_submission(indicators, cities, out / "submission.csv")
+    print(f"wrote {out / 'submission.csv'} ({rows} rows)")
     for name, with_14 in (("framework.ttl", True), ("framework-wo14.ttl", False)):
-        (HERE / name).write_text(framework_turtle(indicators, cities, with_14=with_14),
-                                 encoding="utf-8")
-        print(f"wrote {HERE / name}")
+        (out / name).write_text(framework_turtle(indicators, cities, with_14=with_14),
+                                encoding="utf-8")
+        print(f"wrote {out / name}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         raise SystemExit(__doc__.rsplit("Usage: ", 1)[-1].strip())
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) == 3 else HERE)
