@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import Workbook
 
 from cityculture.cli import main
 from cityculture.ingest.reader import read_submission
 from cityculture.ingest.scheme import UnusableScheme, load_scheme
 from cityculture.ingest.tabular import UnusableInput
 from cityculture.ingest.vocabulary import vocabulary
+from cityculture.validate.causes import likely_causes
 from cityculture.validate.engine import result_keys, validate_submissions
 
 HEADER = "city_code,city_name,country,indicator,year,value,unit,source"
@@ -71,6 +73,21 @@ def test_unknown_code_is_named_with_row_and_column(tmp_path: Path, engine: str) 
     assert "41091" in report.findings[0].message
     if engine == "fast":  # pySHACL's results keep one message, without its language
         assert "41091" in (report.findings[0].message_zh or "")
+
+
+def test_xlsx_codes_and_a_lost_leading_zero(tmp_path: Path) -> None:
+    codes, _ = _files(tmp_path, [])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["28079", "Madrid", "ES", "EC-04", 2023, 7.1, "PERCENT", "INE"])
+    sheet.append([8019, "Barcelona", "ES", "EC-04", 2023, 6.2, "PERCENT", "INE"])  # a number
+    path = tmp_path / "by-code.xlsx"
+    workbook.save(path)
+    _, report = _report(codes, path)
+    assert [(f.code, f.row, f.value) for f in report.findings] == [
+        ("UNKNOWN-CITY-CODE", 3, "8019")]
+    assert "leading zeros" in likely_causes()["UNKNOWN-CITY-CODE"]
 
 
 def test_both_engines_agree_on_unknown_codes(tmp_path: Path) -> None:
