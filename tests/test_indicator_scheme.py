@@ -75,3 +75,15 @@ def test_units_directions_and_frameworks_are_described(model: Graph) -> None:
 def test_both_directions_occur(model: Graph) -> None:
     directions = Counter(model.value(i, CSP.direction) for i in indicators(model))
     assert directions[CSP.lowerIsBetter] >= 2
+
+
+def test_bundled_indicators_pass_the_checks_a_researchers_declarations_get() -> None:
+    """A researcher declares indicators with the bundled scheme's properties, checked alike."""
+    from cityculture.ingest.scheme import load_scheme
+    from cityculture.ingest.vocabulary import vocabulary
+    from cityculture.model import framework_files, indicators_path
+
+    bundled = vocabulary().indicators
+    scheme = load_scheme([indicators_path(), *framework_files()], bundled=bundled)
+    assert {i.notation.upper(): i.iri for i in scheme.indicators} == bundled
+    assert all(i.unit_notation and i.label for i in scheme.indicators)
