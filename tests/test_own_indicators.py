@@ -160,3 +160,8 @@ def test_template_refuses_a_file_without_indicators(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["template", str(tmp_path / "out"), "--framework",
                                        str(path)])
     assert result.exit_code == 2 and "declares no indicator" in result.output
+
+
+def test_a_declaration_given_twice_counts_once(tmp_path: Path) -> None:
+    scheme = load_scheme([SCHEME, SCHEME], bundled=vocabulary().indicators)
+    assert [i.notation for i in scheme.indicators] == ["MS-01", "MS-02"]

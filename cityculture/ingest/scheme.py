@@ -243,4 +243,7 @@ def load_scheme(paths: Sequence[Path], bundled: dict[str, str] | None = None) ->
         scheme.triples.extend(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                               for s, p, o in graph)
     _check_notations(scheme, bundled or {})
+    # the same declaration in two files (a framework and its scheme) is one declaration
+    scheme.indicators = list({i.iri: i for i in reversed(scheme.indicators)}.values())[::-1]
+    scheme.code_lists = list({c.iri: c for c in reversed(scheme.code_lists)}.values())[::-1]
     return scheme
