@@ -114,6 +114,9 @@ def test_qid_wins_where_a_row_has_both(tmp_path: Path) -> None:
     cities = {t.object.value for t in submission.triples
               if t.predicate.value == "https://w3id.org/cityculture/ontology/city"}
     assert cities == {"https://w3id.org/cityculture/city/Q2807"}
+    assert ("https://w3id.org/cityculture/city/Q2807", "28079") in {
+        (t.subject.value, t.object.value) for t in submission.triples
+        if t.predicate.value == "http://purl.org/dc/terms/identifier"}
 
 
 def test_a_file_without_city_qid_or_city_code_is_unusable(tmp_path: Path) -> None:

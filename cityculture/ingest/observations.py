@@ -252,24 +252,28 @@ def _row_city(values: dict[str, str], cities: dict[str, _CityEntry],
               vocab: Vocabulary) -> _CityEntry | None:
     """Return the row's city (IRI and facts to describe it; no facts for an unknown code).
 
-    The QID names the city where the row has one, else the ``city_code``.
+    The QID names the city where the row has one (a code beside it is kept as its
+    ``dcterms:identifier``), else the ``city_code``.
     """
     qid = values.get("city_qid", "")
-    code = values.get("city_code", "")
+    code = unicodedata.normalize("NFC", values.get("city_code", ""))
     if not qid and not code:
         return None
-    key = qid if qid else "\0" + unicodedata.normalize("NFC", code)  # "\0": never a QID
+    key = qid if qid else "\0" + code  # "\0": never a QID
     entry = cities.get(key)
     if entry is None:
         if qid:
             entry = (city_iri(qid), _no_facts())
-            entry[1]["qid"].add(qid.strip())  # type: ignore[index]
         else:
             iri, known = vocab.city_by_code(code)
             entry = (ox.NamedNode(iri), _no_facts() if known else None)
-            if entry[1] is not None:
-                entry[1]["code"].add(key[1:])
         cities[key] = entry
+    facts = entry[1]
+    if facts is not None:
+        if qid:
+            facts["qid"].add(qid.strip())
+        if code:
+            facts["code"].add(code)
     return entry
 
 
