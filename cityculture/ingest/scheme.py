@@ -113,13 +113,13 @@ def _one(graph: Graph, subject: Node, prop: URIRef, path: Path, what: str) -> No
 def _label(graph: Graph, subject: Node) -> str | None:
     labels = [*graph.objects(subject, SKOS.prefLabel), *graph.objects(subject, RDFS.label)]
     english = [label for label in labels if isinstance(label, Literal) and label.language == "en"]
-    chosen = english or labels
+    chosen = sorted(english or labels, key=lambda label: (str(label), label.language or ""))
     return str(chosen[0]) if chosen else None
 
 
 @cache
 def _model_terms() -> tuple[frozenset[str], frozenset[str], dict[str, str], URIRef]:
-    """Value kinds, directions, units (notation -> IRI) and the class csp:unit implies."""
+    """Value kinds, directions, units (IRI -> notation) and the class csp:unit implies."""
     model = model_graph()
     kinds = frozenset(str(k) for k in model.subjects(RDF.type, CSP.ValueKind))
     directions = frozenset(str(d) for d in model.subjects(RDF.type, CSP.Direction))
