@@ -113,7 +113,7 @@ def _one(graph: Graph, subject: Node, prop: URIRef, path: Path, what: str) -> No
 def _label(graph: Graph, subject: Node) -> str | None:
     labels = [*graph.objects(subject, SKOS.prefLabel), *graph.objects(subject, RDFS.label)]
     english = [label for label in labels if isinstance(label, Literal) and label.language == "en"]
-    chosen = sorted(english or labels, key=lambda label: (str(label), label.language or ""))
+    chosen = sorted(english or labels, key=str)
     return str(chosen[0]) if chosen else None
 
 
