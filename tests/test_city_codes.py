@@ -139,6 +139,14 @@ def test_a_code_in_two_code_lists_is_refused(tmp_path: Path) -> None:
         load_scheme([codes, other])
 
 
+@pytest.mark.parametrize("space", ["urn:x:", "https://exa mple.org/"])
+def test_a_code_list_must_mint_http_iris(tmp_path: Path, space: str) -> None:
+    codes = tmp_path / "codes.ttl"
+    codes.write_text(CODE_LIST.replace(SPACE, space), encoding="utf-8")
+    with pytest.raises(UnusableScheme, match=r"void:uriSpace .* is not an http"):
+        load_scheme([codes])
+
+
 def test_cli_validate_with_code_list(tmp_path: Path) -> None:
     codes, data = _files(tmp_path, ROWS)
     runner = CliRunner()

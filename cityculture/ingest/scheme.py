@@ -185,7 +185,12 @@ def _read_code_lists(graph: Graph, path: Path, scheme: Scheme) -> None:
         if (code_list, RDF.type, SKOS.ConceptScheme) not in graph:
             continue
         uri_space = str(space)
-        if not uri_space.startswith(("https://", "http://")):
+        try:
+            ox.NamedNode(uri_space)
+            valid = uri_space.startswith(("https://", "http://"))
+        except ValueError:
+            valid = False
+        if not valid:
             raise UnusableScheme(f"{path}: code list <{code_list}>: void:uriSpace "
                                  f"{uri_space!r} is not an http(s) IRI")
         codes: dict[str, str] = {}
