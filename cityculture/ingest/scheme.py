@@ -245,8 +245,11 @@ def load_scheme(paths: Sequence[Path], bundled: dict[str, str] | None = None) ->
         graph.namespace_manager.bind("csp", CSP)
         _read_indicators(graph, Path(path), scheme)
         _read_code_lists(graph, Path(path), scheme)
-        scheme.triples.extend(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                              for s, p, o in graph)
+        try:
+            scheme.triples.extend(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                                  for s, p, o in graph)
+        except ValueError as exc:  # an IRI the parser let through (e.g. resolved from JSON-LD)
+            raise UnusableScheme(f"{path}: not a valid IRI ({exc})") from None
     _check_notations(scheme, bundled or {})
     # the same declaration in two files (a framework and its scheme) is one declaration
     scheme.indicators = list({i.iri: i for i in reversed(scheme.indicators)}.values())[::-1]
