@@ -165,3 +165,36 @@ def test_template_refuses_a_file_without_indicators(tmp_path: Path) -> None:
 def test_a_declaration_given_twice_counts_once(tmp_path: Path) -> None:
     scheme = load_scheme([SCHEME, SCHEME], bundled=vocabulary().indicators)
     assert [i.notation for i in scheme.indicators] == ["MS-01", "MS-02"]
+
+
+FRAMEWORK_NODES = """
+@prefix ms:   <https://example.org/museum-survey/> .
+@prefix fw:   <https://example.org/museum-index/> .
+<https://example.org/museum-index> a csp:AssessmentFramework ;
+    rdfs:label "museum index"@en ; csp:normalisation csp:minMax ; csp:minimumCoverage 0.5 .
+fw:INDEX a csp:FrameworkNode ; csp:inFramework <https://example.org/museum-index> ;
+    csp:level 1 ; csp:aggregation csp:weightedMean ; rdfs:label "museums"@en ;
+    skos:notation "MUSEUMS" .
+fw:MS-01 a csp:FrameworkNode ; csp:inFramework <https://example.org/museum-index> ;
+    csp:level 0 ; csp:standsFor ms:MS-01 ; csp:parentNode fw:INDEX ; csp:weight 1 ;
+    skos:notation "MS-01" .
+fw:MS-02 a csp:FrameworkNode ; csp:inFramework <https://example.org/museum-index> ;
+    csp:level 0 ; csp:standsFor ms:MS-02 ; csp:parentNode fw:INDEX ; csp:weight 1 ;
+    skos:notation "MS-02" .
+"""
+
+
+def test_assess_with_a_framework_that_declares_its_indicators(tmp_path: Path) -> None:
+    framework = tmp_path / "museum-index.ttl"
+    framework.write_text(SCHEME.read_text(encoding="utf-8") + FRAMEWORK_NODES, encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["assess", str(CSV), "--format", "json"])
+    assert refused.exit_code == 1  # the paper's framework does not know MS-01, MS-02
+    result = runner.invoke(main, ["assess", str(CSV), "--framework", str(framework),
+                                  "--format", "json"])
+    assert result.exit_code == 0, result.output
+    scores = {r["name"]: r["scores"]["MUSEUMS"]
+              for r in json.loads(result.stdout[result.stdout.index("["):])}
+    # Paris visits more museums (2.41 > 1.87) and fewer of its residents visit none
+    # (38.5 % < 44 %, lower is better): min-max gives it 100 on both, Lyon 0
+    assert scores == {"Paris": 100.0, "Lyon": 0.0}
