@@ -82,3 +82,15 @@ def test_without_its_framework_the_summary_names_both_causes() -> None:
         ["UNKNOWN-CITY-CODE", "Violation", "7,906"], ["UNKNOWN-INDICATOR", "Violation", "7,906"]]
     assert all("submission.csv rows 2, 3, 4, 5, 6, ..." in line for line in lines)
     assert "--scheme" in lines[1]
+
+
+def test_template_for_the_sdg_framework_names_cities_by_code(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["template", str(tmp_path), "--framework",
+                                       str(EXAMPLE / "framework.ttl")])
+    assert result.exit_code == 0, result.output
+    header = (tmp_path / "submission-template.csv").read_text(encoding="utf-8").split(",")
+    assert header[0] == "city_code" and "city_qid" not in header
+    indicators = (tmp_path / "indicators.csv").read_text(encoding="utf-8").splitlines()
+    assert len(indicators) == 1 + 85 and indicators[1].startswith("SDG01-01,20:20 ratio,")
+    cities = (tmp_path / "cities.csv").read_text(encoding="utf-8").splitlines()
+    assert len(cities) == 1 + 100 and "Alcala_de_Henares,Alcalá de Henares," in cities[2]
