@@ -162,6 +162,22 @@ def test_template_refuses_a_file_without_indicators(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "declares no indicator" in result.output
 
 
+def test_a_bundled_indicator_keeps_its_unit(tmp_path: Path) -> None:
+    path = _scheme_file(tmp_path, """
+@prefix ind: <https://w3id.org/cityculture/indicator/> .
+ind:CO-06 a skos:Concept ; skos:notation "CO-06" ; skos:prefLabel "Culture share"@en ;
+    csp:unit unit:NUM ; csp:valueKind csp:percentage ; csp:direction csp:higherIsBetter .""")
+    with pytest.raises(UnusableScheme, match=r"CO-06 .* is a bundled indicator with csp:unit "
+                                             r"<http://qudt.org/vocab/unit/PERCENT>"):
+        load_scheme([path], bundled=vocabulary().indicators)
+    restated = _scheme_file(tmp_path, """
+@prefix ind: <https://w3id.org/cityculture/indicator/> .
+ind:CO-06 a skos:Concept ; skos:notation "CO-06" ; skos:prefLabel "Culture share"@en ;
+    csp:unit unit:PERCENT ; csp:valueKind csp:percentage ; csp:direction csp:higherIsBetter .""")
+    assert [i.notation for i in load_scheme([restated], bundled=vocabulary().indicators)
+            .indicators] == ["CO-06"]
+
+
 def test_a_declaration_given_twice_counts_once(tmp_path: Path) -> None:
     scheme = load_scheme([SCHEME, SCHEME], bundled=vocabulary().indicators)
     assert [i.notation for i in scheme.indicators] == ["MS-01", "MS-02"]

@@ -208,6 +208,36 @@ def _read_code_lists(graph: Graph, path: Path, scheme: Scheme) -> None:
                                           path=path))
 
 
+@cache
+def _bundled_declarations() -> dict[str, DeclaredIndicator]:
+    """Return the bundled indicators (scheme and frameworks) as declarations, by IRI."""
+    from cityculture.model import framework_files, indicators_path
+
+    bundled = Scheme()
+    for path in [indicators_path(), *framework_files()]:
+        graph = Graph().parse(path, format="turtle")
+        graph.namespace_manager.bind("csp", CSP)
+        _read_indicators(graph, path, bundled)
+    return {i.iri: i for i in bundled.indicators}
+
+
+def _check_bundled_unchanged(scheme: Scheme) -> None:
+    """Refuse a file that declares a bundled indicator anew with another unit, kind or way."""
+    bundled = _bundled_declarations()
+    for indicator in scheme.indicators:
+        known = bundled.get(indicator.iri)
+        if known is None:
+            continue
+        for prop, mine, theirs in (("csp:unit", indicator.unit, known.unit),
+                                   ("csp:valueKind", indicator.value_kind, known.value_kind),
+                                   ("csp:direction", indicator.direction, known.direction)):
+            if mine != theirs:
+                raise UnusableScheme(
+                    f"{indicator.path}: indicator {indicator.notation} <{indicator.iri}> is a "
+                    f"bundled indicator with {prop} <{theirs}>; a file may not change it to "
+                    f"<{mine}> (declare an indicator of your own instead)")
+
+
 def _check_notations(scheme: Scheme, bundled: dict[str, str]) -> None:
     """Refuse a notation that two different indicators (or two code lists' cities) share."""
     seen = dict(bundled)
@@ -231,7 +261,8 @@ def load_scheme(paths: Sequence[Path], bundled: dict[str, str] | None = None) ->
     """Read and check the indicators and code lists that scheme or framework files declare.
 
     ``bundled`` maps the bundled scheme's notations (upper case) to IRIs, to refuse a
-    declared indicator that takes a bundled notation for another IRI.
+    declared indicator that takes a bundled notation for another IRI; given, a bundled
+    indicator declared anew must also keep its unit, value kind and direction.
 
     :raises UnusableScheme: a declaration is incomplete, unknown or ambiguous (one line
         naming the file, the concept and the property); also for a file that is not RDF.
@@ -251,6 +282,8 @@ def load_scheme(paths: Sequence[Path], bundled: dict[str, str] | None = None) ->
         except ValueError as exc:  # an IRI the parser let through (e.g. resolved from JSON-LD)
             raise UnusableScheme(f"{path}: not a valid IRI ({exc})") from None
     _check_notations(scheme, bundled or {})
+    if bundled is not None:
+        _check_bundled_unchanged(scheme)
     # the same declaration in two files (a framework and its scheme) is one declaration
     scheme.indicators = list({i.iri: i for i in reversed(scheme.indicators)}.values())[::-1]
     scheme.code_lists = list({c.iri: c for c in reversed(scheme.code_lists)}.values())[::-1]
