@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import matplotlib
 import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import Graph, Literal, URIRef
@@ -166,8 +168,9 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
                            entities=count_entities(ox.Triple(q.subject, q.predicate, q.object)
                                                    for q in source_quads),
                            dates=dates)
-    description_triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                           for s, p, o in description]
+    description_triples = sorted(  # a Graph iterates in a different order in each process
+        (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+         for s, p, o in description), key=str)
     all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     graph_names = [g.value for g in source.store.named_graphs() if isinstance(g, ox.NamedNode)]
     index = SiteIndex([*all_triples, *description_triples], graph_names)
@@ -554,13 +557,16 @@ def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
     if not results:
         return None
     latest = max(r.year for r in results)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, matplotlib.rc_context(
+            {"svg.hashsalt": "cityculture"}):  # ids from the drawing, not a random salt
         paths = ranking_chart([r for r in results if r.year == latest], Path(tmp))
         svg = next((p for p in paths if p.suffix == ".svg"), None)
         if svg is None:
             return None
         target = site_path(tables.iri) + "-ranking.svg"
-        writer.files.write(target, svg.read_bytes())
+        # Without the time of drawing, an unchanged chart republishes as the same bytes.
+        writer.files.write(target, re.sub(rb"\s*<dc:date>[^<]*</dc:date>", b"",
+                                          svg.read_bytes()))
     writer.written.append(target)
     return target
 
