@@ -33,7 +33,7 @@ from cityculture.publish.iris import (
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TWIN_FORMATS = ("turtle", "jsonld")
-FORMAT_NAMES = {"turtle": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+FORMAT_NAMES = {name: DUMP_FORMATS[name].label for name in ("turtle", "jsonld", "nt")}
 MAX_INCOMING = 200
 """At most this many referring resources are listed on a page (and put in its twins)."""
 SPARQL_PATH = "sparql"

@@ -53,6 +53,8 @@ EXTRA_PREFIXES = {
     "void": "http://rdfs.org/ns/void#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "dcatap": "http://data.europa.eu/r5r/",
     "city": DEFAULT_BASE + "city/",
     "nation": DEFAULT_BASE + "nation/",
     "run": DEFAULT_BASE + "run/",
