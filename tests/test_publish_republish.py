@@ -18,6 +18,8 @@ from cityculture.publish.source import store_source
 from cityculture.store.embedded import EmbeddedStore
 from tests.publishing import ROOT, cli
 
+pytestmark = pytest.mark.slow  # publishes five times and loads through child processes
+
 BASE = "https://w3id.org/cityculture/"
 TINY = ROOT / "tests" / "data" / "tiny-cities.csv"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
