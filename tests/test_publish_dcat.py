@@ -14,7 +14,7 @@ from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS
 
-from tests.publishing import published_site
+from tests.publishing import published_site, request, shared_server
 
 SHAPES = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "dcat-ap" / "3.0.1"
 VOID = "http://rdfs.org/ns/void#"
@@ -218,6 +218,15 @@ def test_sitemap_lists_every_page_and_robots_points_to_it(site: Path, base: str)
     robots = (site / "robots.txt").read_text()
     assert f"Sitemap: {base}sitemap.xml" in robots
     assert "Disallow: /sparql" in robots
+
+
+def test_served_with_their_media_types() -> None:
+    server = shared_server()
+    for path, media in (("/robots.txt", "text/plain"), ("/sitemap.xml", "application/xml"),
+                        ("/catalog.ttl", "text/turtle")):
+        status, headers, body = request(server.url + path)
+        assert status == 200 and headers["content-type"].startswith(media), path
+        assert body, path
 
 
 def test_untrusted_publisher_name_cannot_leave_the_script(tmp_path: Path) -> None:
