@@ -18,8 +18,6 @@ from cityculture.publish.source import store_source
 from cityculture.store.embedded import EmbeddedStore
 from tests.publishing import ROOT, cli
 
-pytestmark = pytest.mark.slow  # publishes five times and loads through child processes
-
 BASE = "https://w3id.org/cityculture/"
 TINY = ROOT / "tests" / "data" / "tiny-cities.csv"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
@@ -40,6 +38,7 @@ def mtimes(site: Path) -> dict[str, int]:
             if p.is_file()}
 
 
+@pytest.mark.slow  # publishes four times and loads through child processes
 def test_republish_writes_what_changed_and_removes_stale_files(tmp_path: Path) -> None:
     store, site = tmp_path / "store", tmp_path / "site"
     done = cli("load", str(TINY), "--store", str(store), "--body", "Test body")
@@ -97,6 +96,7 @@ def test_a_folder_with_a_foreign_site_json_is_refused(tmp_path: Path) -> None:
     assert sorted(p.name for p in site.iterdir()) == ["site.json"]
 
 
+@pytest.mark.slow  # publishes through a child process
 def test_publisher_file_and_options(tmp_path: Path) -> None:
     file = tmp_path / "publisher.toml"
     file.write_text('name = "City Statistics Office"\nhomepage = "https://stats.example.org/"\n'
@@ -133,3 +133,22 @@ def test_bad_publisher_input_is_refused_in_one_line(tmp_path: Path, content: str
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_stale_removal_never_leaves_the_folder(tmp_path: Path) -> None:
+    from cityculture.publish.files import SiteFiles
+
+    site, outside = tmp_path / "site", tmp_path / "outside"
+    site.mkdir()
+    outside.mkdir()
+    (outside / "keep.txt").write_text("x")
+    (site / "link").symlink_to(outside)
+    (site / "old.html").write_text("stale")
+    files = SiteFiles(site, ["old.html", "../outside/keep.txt", str(outside / "keep.txt"),
+                             "link/keep.txt"])
+    files.write("new.html", b"fresh")
+    assert files.remove_stale() == ["old.html"]
+    assert (outside / "keep.txt").read_text() == "x"
+    assert sorted(p.name for p in site.iterdir()) == ["link", "new.html"]
+    with pytest.raises(ValueError, match="not a site path"):
+        files.write("../escape.html", b"")

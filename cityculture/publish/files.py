@@ -61,11 +61,14 @@ class SiteFiles:
 
     def remove_stale(self) -> list[str]:
         """Remove the files the last publish wrote and this one did not; prune empty folders."""
+        root = self.outdir.resolve()
         for path in sorted(self.previous - self.produced):
             try:
                 target = self.path(path)
             except ValueError:
                 continue  # never follow a manifest entry out of the folder
+            if not target.resolve().is_relative_to(root):
+                continue  # nor through a symbolic link
             if target.is_file():
                 target.unlink()
                 self.removed.append(path)
