@@ -147,8 +147,7 @@ def count_entities(triples: Iterable[ox.Triple], base: str = DEFAULT_BASE) -> in
 class _Description:
     """Builds the description graph; one method per kind of node."""
 
-    def __init__(self, source: SiteSource, publisher: Publisher) -> None:
-        self.source = source
+    def __init__(self, publisher: Publisher) -> None:
         self.graph = Graph()
         for prefix, namespace in (("dcat", DCAT), ("dcterms", DCTERMS), ("void", VOID),
                                   ("foaf", FOAF), ("sd", SD), ("xsd", XSD), ("rdfs", RDFS),
@@ -273,7 +272,7 @@ def describe(source: SiteSource, dumps: list[Dump], *, publisher: Publisher,
     ``dates`` holds the issue and modification dates of each part by name, and of the
     whole under ``""``.
     """
-    d = _Description(source, publisher.checked())
+    d = _Description(publisher.checked())
     catalog, dataset, service = URIRef(CATALOG), URIRef(DATASET), URIRef(SPARQL)
     rows = source.run("site-coverage")
     years, nations = _data_coverage(rows)
