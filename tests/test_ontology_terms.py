@@ -49,7 +49,8 @@ def test_every_term_has_label_definition_source(onto: Graph) -> None:
             missing.append(f"{term} has {len(definitions)} English skos:definition")
         if (term, RDFS.isDefinedBy, ONTOLOGY) not in onto:
             missing.append(f"{term} lacks rdfs:isDefinedBy the ontology")
-        if onto.value(term, CSP.paperSection) is None and onto.value(term, CSP.projectAddition) is None:
+        marks = (onto.value(term, CSP.paperSection), onto.value(term, CSP.projectAddition))
+        if marks == (None, None):
             missing.append(f"{term} lacks csp:paperSection (the paper's) or csp:projectAddition")
     assert missing == []
 

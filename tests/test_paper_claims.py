@@ -63,7 +63,8 @@ def unextract(text: str) -> str:
 
 def test_unextract_undoes_the_known_artefacts() -> None:
     raw = "It cannot be quanti-\nfi ed, to be infl uenced; the con-\ncept of  “soft power”.\n"
-    assert unextract(raw) == "It cannot be quantified, to be influenced; the concept of “soft power”. "
+    expected = "It cannot be quantified, to be influenced; the concept of “soft power”. "
+    assert unextract(raw) == expected
 
 
 @pytest.mark.skipif(not PAPER.exists(), reason="the paper (../shared/paper) is not present")
@@ -168,7 +169,7 @@ EXPECTED_CLAIMS = [
     (CSP.City, "the humanist tradition"),
     (CSP.LessonDrawing, "take the actual situation and culture into consideration"),
     (CSP.NonGovernmentalActivity, "nongovernmental commercial activities"),
-    (CSP.CivilianActivity, "the civilians’ initiative cultural exhibition"),
+    (CSP.CivilianActivity, "the civilians\u2019 initiative cultural exhibition"),
     (CSP.Element, "We can divide the soft power of city culture to five"),
     (CSP.cohesion, "the cohesion of city culture is the core"),
 ]
