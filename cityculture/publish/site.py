@@ -410,7 +410,7 @@ def _element_order(index: SiteIndex) -> dict[str, int]:
 
 def _provenance_row(writer: PageWriter, index: SiteIndex, row: dict, page: str) -> dict:
     indicator = str(row["indicator"])
-    aspect = index.value(indicator, CSP + "measures")
+    aspect = index.value(indicator, CSP + "measures") or index.value(indicator, CSP + "proxyFor")
     return {
         "indicator": writer.link(indicator, page),
         "aspect": writer.link(aspect.value, page) if aspect else "",  # type: ignore[attr-defined]
@@ -471,7 +471,8 @@ def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: st
     definition = next((v.value for v in index.values(
         iri, "http://www.w3.org/2004/02/skos/core#definition")
         if isinstance(v, ox.Literal) and v.language == "en"), None)
-    measures = index.value(iri, CSP + "measures")
+    proxy_for = index.value(iri, CSP + "proxyFor")
+    measures = index.value(iri, CSP + "measures") or proxy_for
     unit = index.value(iri, CSP + "unit")
     direction = index.value(iri, CSP + "direction")
     values = [{"city": writer.link(str(r["city"]), page,
@@ -487,6 +488,7 @@ def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: st
         "title": f"{notation}: {index.label(iri)}" if notation else index.label(iri),
         "definition": definition,
         "measures": writer.link(measures.value, page) if measures else "-",  # type: ignore[attr-defined]
+        "relation": "A proxy for" if proxy_for else "Measures",
         "unit": writer.link(unit.value, page) if unit else None,  # type: ignore[attr-defined]
         "direction": writer.link(direction.value, page) if direction else None,  # type: ignore[attr-defined]
         "values": values,
