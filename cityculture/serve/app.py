@@ -52,6 +52,8 @@ MEDIA_TYPES = {
     ".json": "application/json",
     ".png": "image/png",
     ".css": "text/css",
+    ".xml": "application/xml",  # sitemap.xml
+    ".txt": "text/plain; charset=utf-8",  # robots.txt
 }
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
