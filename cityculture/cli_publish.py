@@ -14,8 +14,10 @@ from pathlib import Path
 
 import click
 
+from cityculture.cli_backend import EndpointOptions, endpoint_options, store_failure
 from cityculture.publish.describe import Publisher, PublisherError, load_publisher, publisher_types
 from cityculture.publish.iris import DEFAULT_BASE, check_base_iri
+from cityculture.store.remote import EndpointError
 
 
 def _base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -35,11 +37,23 @@ _BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=Tr
 
 
 def _publish(outdir: Path, store_path: Path | None, base: str,
-             publisher: Publisher | None = None) -> None:
+             publisher: Publisher | None = None, endpoint: EndpointOptions | None = None
+             ) -> None:
     from cityculture.publish.site import PublishError, publish_site
-    from cityculture.publish.source import example_source, store_source
+    from cityculture.publish.source import backend_source, example_source, store_source
 
-    source = store_source(store_path) if store_path else example_source()
+    if store_path is not None and endpoint is not None:
+        raise click.UsageError("give --store or --endpoint, not both")
+    if endpoint is not None:
+        backend = endpoint.open()
+        try:
+            source = backend_source(backend)
+        except EndpointError as exc:
+            raise store_failure(exc) from None
+        finally:
+            backend.close()
+    else:
+        source = store_source(store_path) if store_path else example_source()
     try:
         site = publish_site(source, outdir, base=base, publisher=publisher)
     except PublishError as exc:
@@ -80,10 +94,12 @@ def _publisher(file: Path | None, **options: str | None) -> Publisher:
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A TOML file with the keys name, homepage, type, email, contact_url; "
                    "the options above override it.")
+@endpoint_options
 def publish(outdir: Path, store_path: Path | None, base: str, name: str | None,
             homepage: str | None, type_: str | None, email: str | None,
-            contact_url: str | None, publisher_file: Path | None) -> None:
-    """Publish the example (or --store) as linked data into OUTDIR.
+            contact_url: str | None, publisher_file: Path | None,
+            endpoint: EndpointOptions | None) -> None:
+    """Publish the example (or --store, or --endpoint) as linked data into OUTDIR.
 
     Writes dumps (Turtle, N-Triples, JSON-LD, RDF/XML for the ontology), a DCAT-AP 3
     catalog with VoID statistics (catalog.ttl, dataset.ttl), the ontology's documentation,
@@ -97,7 +113,7 @@ def publish(outdir: Path, store_path: Path | None, base: str, name: str | None,
     """
     publisher = _publisher(publisher_file, name=name, homepage=homepage, type=type_,
                            email=email, contact_url=contact_url)
-    _publish(outdir, store_path, base, publisher)
+    _publish(outdir, store_path, base, publisher, endpoint)
 
 
 @click.command("serve")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyoxigraph as ox
 from rdflib import Graph
 
 from cityculture.namespaces import PREFIXES
@@ -28,3 +31,9 @@ def serialize(graph: Graph, fmt: str) -> str:
     if fmt == "json-ld":
         return graph.serialize(format=rdflib_format, context=local_jsonld_context(), indent=2)
     return graph.serialize(format=rdflib_format)
+
+
+def turtle_ntriples(path: Path) -> bytes:
+    """Return a Turtle file's triples as N-Triples (what a store's ``replace_graph`` takes)."""
+    return ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE),
+                        format=ox.RdfFormat.N_TRIPLES) or b""

@@ -1,10 +1,11 @@
 """What a site is published from: an Oxigraph store with the toolkit's named graphs.
 
 Either the bundled example, run through the same pipeline as ``cityculture example``
-(ingest, validate, assess with the paper's framework), or an embedded store directory that
-``cityculture load`` and ``cityculture assess --store`` filled. The store keeps the default
-IRIs, so that the bundled queries run on it unchanged; IRIs are rewritten to the
-publisher's base only on the way out.
+(ingest, validate, assess with the paper's framework), or any store that ``cityculture
+load`` and ``cityculture assess`` filled: an embedded store directory or a SPARQL endpoint,
+read through the one store interface (:class:`~cityculture.store.backends.Backend`). The
+store keeps the default IRIs, so that the bundled queries run on it unchanged; IRIs are
+rewritten to the publisher's base only on the way out.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
 from cityculture.assess.frameworks import resolve_framework
-from cityculture.assess.run import MODEL_GRAPH, RUN_BASE, load_model, run_assessment
+from cityculture.assess.run import RUN_BASE, load_model, run_assessment
 from cityculture.ingest.reader import read_submission
+from cityculture.model import MODEL_GRAPH, model_graph_files
 from cityculture.queries import bind_parameters, load_query
 from cityculture.rdf_terms import to_rdflib
+from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.embedded import EmbeddedStore
 from cityculture.validate.engine import validate_submissions
 
@@ -60,7 +63,7 @@ class SiteSource:
         return self._quads
 
     def _read_quads(self) -> list[ox.Quad]:
-        model = {graph: path for graph, path in _model_files()}
+        model = model_graph_files()
         quads = [q for q in self.store.quads_for_pattern(None, None, None, None)
                  if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in model)]
         for graph in self.store.named_graphs():
@@ -100,21 +103,35 @@ def example_source() -> SiteSource:
     return SiteSource(store.oxigraph)
 
 
+def backend_source(backend: Backend) -> SiteSource:
+    """Copy every named graph of a store (embedded, rdflib or an endpoint) into memory.
+
+    Publishing reads every triple for the dumps anyway; one copy read through the store
+    interface (graph names, then each graph as N-Triples) lets the page queries run locally,
+    whatever engine holds the data. A store that only holds loaded submissions gets the
+    model graphs (ontology, scheme, cube), which every page needs, as an assessment would.
+    """
+    memory = ox.Store()
+    for graph in backend.graph_names():
+        data = backend.graph_ntriples(graph)
+        if data:
+            memory.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
+                             to_graph=ox.NamedNode(graph))
+    if not memory.contains_named_graph(ox.NamedNode(MODEL_GRAPH)):
+        for graph, file in model_graph_files().items():
+            memory.load(path=str(file), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+    return SiteSource(memory)
+
+
 def store_source(path: Path) -> SiteSource:
-    """Copy an embedded store directory into memory (the model graphs from the bundle)."""
+    """Copy an embedded store directory into memory (see :func:`backend_source`)."""
     if not path.is_dir():
         raise FileNotFoundError(f"no store directory at {path}")
-    memory = ox.Store()
-    with EmbeddedStore(path) as stored:
-        memory.bulk_extend(stored.oxigraph.quads_for_pattern(None, None, None, None))
-    source = SiteSource(memory)
-    if not memory.contains_named_graph(ox.NamedNode(MODEL_GRAPH)):
-        # A store that only holds loaded submissions: add the ontology and scheme, which
-        # every page needs, as an assessment would.
-        store = _Loader(memory)
-        for graph, file in _model_files():
-            store.load_graph(graph, file)
-    return source
+    backend = OxigraphBackend(path)
+    try:
+        return backend_source(backend)
+    finally:
+        backend.close()
 
 
 def _parse_stable(path: Path) -> list[ox.Triple]:
@@ -136,24 +153,5 @@ def _parse_stable(path: Path) -> list[ox.Triple]:
             for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
 
 
-def _model_files() -> list[tuple[str, Path]]:
-    from cityculture.model import indicators_path, ontology_path
-    from cityculture.resources import resource_path
-
-    return [(MODEL_GRAPH, ontology_path()), (MODEL_GRAPH + "/indicators", indicators_path()),
-            (MODEL_GRAPH + "/cube", resource_path("ontology", "cube.ttl"))]
-
-
-class _Loader:
-    """Loads Turtle files into named graphs of an in-memory store."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-
-    def load_graph(self, name: str, path: Path) -> None:
-        self.store.remove_graph(ox.NamedNode(name))
-        self.store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(name))
-
-
-__all__ = ["EXAMPLE_RUN", "InvalidExample", "SiteSource", "example_source", "load_model",
-           "store_source"]
+__all__ = ["EXAMPLE_RUN", "InvalidExample", "SiteSource", "backend_source", "example_source",
+           "load_model", "store_source"]

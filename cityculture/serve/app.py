@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import pyoxigraph as ox
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -30,6 +29,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityculture.publish.iris import file_key, iri_to_uri
+from cityculture.rdf_formats import turtle_ntriples
 from cityculture.serve.negotiation import negotiate
 from cityculture.serve.sparql import DataFiles, Limits, QueryJob, QueryPool
 
@@ -282,9 +282,7 @@ def _refuse(message: str) -> Response:
 
 
 def _ntriples(turtle: Path) -> Response:
-    data = ox.serialize(ox.parse(path=str(turtle), format=ox.RdfFormat.TURTLE),
-                        format=ox.RdfFormat.N_TRIPLES)
-    return Response(data, media_type=MEDIA_TYPES[".nt"])
+    return Response(turtle_ntriples(turtle), media_type=MEDIA_TYPES[".nt"])
 
 
 def create_app(config: ServeConfig) -> Starlette:

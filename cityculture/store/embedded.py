@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib.term import Identifier
 
 from cityculture.ingest.submission import SUBMISSION_BASE
+from cityculture.rdf_formats import turtle_ntriples
 from cityculture.rdf_terms import solution_rows
 
 STAGING_SUFFIX = "#staging"
@@ -129,9 +130,7 @@ class EmbeddedStore:
 
     def load_graph(self, name: str, path: Path) -> None:
         """Replace a named graph with the content of a Turtle file."""
-        data = ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE),
-                            format=ox.RdfFormat.N_TRIPLES)
-        self.replace_graph(ox.NamedNode(name), data)
+        self.replace_graph(ox.NamedNode(name), turtle_ntriples(path))
 
     def graph_turtle(self, name: str) -> str:
         """Return one named graph as Turtle."""

@@ -11,6 +11,7 @@ import re
 import pyoxigraph as ox
 
 from cityculture.model import model_graph_files
+from cityculture.rdf_formats import turtle_ntriples
 from cityculture.store.backends import Backend, sorted_ntriples
 
 _BLANK = re.compile(rb"_:[A-Za-z0-9]+")
@@ -33,8 +34,7 @@ def store_model_graphs(backend: Backend) -> list[str]:
     """Write each model graph that is missing or out of date; return the graphs written."""
     written = []
     for graph, path in model_graph_files().items():
-        data = ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE),
-                            format=ox.RdfFormat.N_TRIPLES) or b""
+        data = turtle_ntriples(path)
         if _fingerprint(backend.graph_ntriples(graph)) != _fingerprint(_as_stored(data)):
             backend.replace_graph(graph, data)
             written.append(graph)
