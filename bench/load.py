@@ -74,7 +74,7 @@ def measure(method: str, where: str, corpus: Path) -> dict[str, object]:
 
 def http_loads(corpus: Path) -> list[dict[str, object]]:
     """Load the corpus into a real Oxigraph server: our PUT, then a no_transaction POST."""
-    from cityculture.store.backends import open_backend
+    from cityculture.store.opening import open_backend
     from tests.servers import ServerUnavailable, oxigraph_server
 
     data = corpus.read_bytes()

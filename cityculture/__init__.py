@@ -13,8 +13,6 @@ True
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from cityculture.model import (
     ElementSummary,
     elements,
@@ -27,11 +25,7 @@ from cityculture.model import (
 from cityculture.queries import load_query, query_names, run_query
 from cityculture.reasoning import ConsistencyReport, check_consistency
 from cityculture.resources import resource_dir, resource_path
-
-try:
-    __version__ = version("cityculture")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+from cityculture.version import __version__
 
 __all__ = [
     "ConsistencyReport",

@@ -16,7 +16,8 @@ from typing import Any
 
 import click
 
-from cityculture.store.backends import Backend, open_backend
+from cityculture.store.backends import Backend
+from cityculture.store.opening import open_backend
 from cityculture.store.remote import BasicAuth, BearerAuth, EndpointError
 
 SERVER_KINDS = {"sparql": "remote", "oxigraph": "oxigraph-server", "virtuoso": "virtuoso"}

@@ -12,13 +12,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from cityculture.namespaces import bind_prefixes
+from cityculture.namespaces import MODEL_GRAPH, bind_prefixes
 from cityculture.resources import resource_dir, resource_path
 
 ONTOLOGY_FILE = "cityculture.ttl"
 INDICATORS_FILE = "indicators.ttl"
-MODEL_GRAPH = "https://w3id.org/cityculture/graph/model"
-"""Named graph of the ontology in a store; the scheme and the cube structure are beside it."""
 
 
 def _parse_turtle(path: Path) -> Graph:

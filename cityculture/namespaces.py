@@ -20,6 +20,16 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 ONTOLOGY_IRI = "https://w3id.org/cityculture/ontology"
 SCHEME_IRI = "https://w3id.org/cityculture/indicators"
 
+BASE = "https://w3id.org/cityculture/"
+"""The base of every IRI the toolkit mints (publishing rewrites it to the publisher's)."""
+CITY_BASE = BASE + "city/"
+NATION_BASE = BASE + "nation/"
+AGENT_BASE = BASE + "agent/"
+SUBMISSION_BASE = BASE + "submission/"
+"""Each accepted submission is the named graph ``SUBMISSION_BASE`` + its content digest."""
+MODEL_GRAPH = BASE + "graph/model"
+"""The named graph of the ontology; the scheme and the cube structure are beside it."""
+
 PREFIXES: dict[str, Namespace] = {
     "csp": CSP,
     "ind": IND,

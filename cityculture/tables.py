@@ -6,6 +6,15 @@ import unicodedata
 from collections.abc import Sequence
 
 
+def safe_cell(text: str) -> str:
+    """Neutralise spreadsheet formula injection: prefix a quote to =, +, -, @ at the start.
+
+    >>> safe_cell("=1+1"), safe_cell("12")
+    ("'=1+1", '12')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def display_width(text: str) -> int:
     """Return how many terminal columns a string takes (East Asian wide characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -31,8 +31,8 @@ from cityculture.store.backends import (
     RdflibBackend,
     Row,
     canonical_literal,
-    open_backend,
 )
+from cityculture.store.opening import open_backend
 from cityculture.store.remote import (
     USER_AGENT,
     BasicAuth,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cityculture.assess.charts import radar_chart, ranking_chart
 from cityculture.assess.results import CityResult
-from cityculture.ingest.template import safe_cell
+from cityculture.tables import safe_cell
 
 
 def result_columns(results: list[CityResult]) -> list[str]:

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
 from cityculture.ingest.tabular import ALTERNATIVE_COLUMNS, REQUIRED_COLUMNS, Table
 from cityculture.ingest.vocabulary import Vocabulary, vocabulary
-from cityculture.namespaces import CSP, QB, WD
+from cityculture.namespaces import AGENT_BASE, CITY_BASE, CSP, NATION_BASE, QB, WD
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -41,10 +41,6 @@ PROV = "http://www.w3.org/ns/prov#"
 PROV_DERIVED = ox.NamedNode(PROV + "wasDerivedFrom")
 PROV_ATTRIBUTED = ox.NamedNode(PROV + "wasAttributedTo")
 PROV_AGENT = ox.NamedNode(PROV + "Agent")
-
-CITY_BASE = "https://w3id.org/cityculture/city/"
-NATION_BASE = "https://w3id.org/cityculture/nation/"
-AGENT_BASE = "https://w3id.org/cityculture/agent/"
 
 
 def _n(namespace: object, local: str) -> ox.NamedNode:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-SUBMISSION_BASE = "https://w3id.org/cityculture/submission/"
+from cityculture.namespaces import SUBMISSION_BASE
 
 
 @dataclass

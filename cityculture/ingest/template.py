@@ -16,18 +16,10 @@ from cityculture.ingest.tabular import REQUIRED_COLUMNS
 from cityculture.model import model_graph
 from cityculture.namespaces import CSP
 from cityculture.queries import run_query
+from cityculture.tables import safe_cell
 
 INDICATOR_COLUMNS = ["indicator", "label", "unit", "higher_is_better", "measures", "framework"]
 CITY_COLUMNS = ["city_code", "city_name", "code_list"]
-
-
-def safe_cell(text: str) -> str:
-    """Neutralise spreadsheet formula injection: prefix a quote to =, +, -, @ at the start.
-
-    >>> safe_cell("=1+1"), safe_cell("12")
-    ("'=1+1", '12')
-    """
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def indicator_rows() -> list[list[str]]:

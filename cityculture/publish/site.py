@@ -22,7 +22,6 @@ import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import Graph, Literal, URIRef
 
-from cityculture import __version__
 from cityculture.assess.charts import ranking_chart
 from cityculture.assess.results import city_results
 from cityculture.namespaces import PREFIXES
@@ -45,6 +44,7 @@ from cityculture.publish.ontology_docs import write_ontology_docs
 from cityculture.publish.pages import PageWriter, fmt_number, radar_svg, site_path
 from cityculture.publish.source import SiteSource
 from cityculture.rdf_terms import to_oxigraph
+from cityculture.version import __version__
 
 CSP = "https://w3id.org/cityculture/ontology/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"

@@ -23,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.term import Identifier
 
-from cityculture.ingest.submission import SUBMISSION_BASE
+from cityculture.namespaces import SUBMISSION_BASE
 from cityculture.rdf_formats import turtle_ntriples
 from cityculture.rdf_terms import solution_rows
 

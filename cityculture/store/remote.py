@@ -70,7 +70,8 @@ from rdflib.term import Identifier
 from SPARQLWrapper import DIGEST, JSON, POST, SELECT, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from cityculture.store.backends import (
+from cityculture.store.embedded import STAGING_SUFFIX
+from cityculture.store.interface import (
     Bindings,
     Row,
     bind_values,
@@ -79,7 +80,6 @@ from cityculture.store.backends import (
     check_ntriples,
     sorted_ntriples,
 )
-from cityculture.store.embedded import STAGING_SUFFIX
 
 try:
     __version__ = version("cityculture")

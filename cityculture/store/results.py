@@ -27,9 +27,9 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from cityculture.ingest.template import safe_cell
 from cityculture.queries import load_query
 from cityculture.store.backends import Backend, Row
+from cityculture.tables import safe_cell
 
 if TYPE_CHECKING:
     import pandas
