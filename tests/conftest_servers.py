@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 import pytest
 
@@ -26,33 +28,35 @@ from tests.servers import (
     virtuoso_server,
 )
 
+T = TypeVar("T")
+
+
+@contextmanager
+def started(server: AbstractContextManager[T], what: str) -> Iterator[T]:
+    """Enter a server's context manager; a server that cannot start is a skip with the reason."""
+    try:
+        value = server.__enter__()
+    except ServerUnavailable as err:
+        pytest.skip(f"{what} unavailable: {err.reason}")
+    try:
+        yield value
+    finally:
+        server.__exit__(None, None, None)
+
 
 @pytest.fixture(scope="session", name="oxigraph_server_url")
 def oxigraph_server_url_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of an ``oxigraph serve`` on a throw-away directory."""
-    try:
-        server = oxigraph_server(tmp_path_factory.mktemp("oxigraph") / "data")
-        url = server.__enter__()
-    except ServerUnavailable as err:
-        pytest.skip(f"Oxigraph server unavailable: {err.reason}")
-    try:
+    with started(oxigraph_server(tmp_path_factory.mktemp("oxigraph") / "data"),
+                 "Oxigraph server") as url:
         yield url
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session", name="virtuoso")
 def virtuoso_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoEndpoints]:
     """Endpoints of a Virtuoso with a throw-away database (ResultSetMaxRows raised)."""
-    try:
-        server = virtuoso_server(tmp_path_factory.mktemp("virtuoso"))
-        endpoints = server.__enter__()
-    except ServerUnavailable as err:
-        pytest.skip(f"Virtuoso unavailable: {err.reason}")
-    try:
+    with started(virtuoso_server(tmp_path_factory.mktemp("virtuoso")), "Virtuoso") as endpoints:
         yield endpoints
-    finally:
-        server.__exit__(None, None, None)
 
 
 # --- fake servers -------------------------------------------------------------------------

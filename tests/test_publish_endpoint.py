@@ -15,7 +15,8 @@ from rdflib import Dataset
 from rdflib.compare import isomorphic
 
 from cityculture.cli import main
-from tests.servers import ServerUnavailable, free_port, oxigraph_server
+from tests.conftest_servers import started
+from tests.servers import free_port, oxigraph_server
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny-cities.csv"
@@ -29,15 +30,9 @@ def cc(*args: object) -> Result:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    try:
-        server = oxigraph_server(tmp_path_factory.mktemp("oxigraph-publish") / "data")
-        url = server.__enter__()
-    except ServerUnavailable as err:
-        pytest.skip(f"Oxigraph server unavailable: {err.reason}")
-    try:
+    with started(oxigraph_server(tmp_path_factory.mktemp("oxigraph-publish") / "data"),
+                 "Oxigraph server") as url:
         yield url
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
