@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 import tempfile
 import unicodedata
@@ -45,7 +44,7 @@ from cityculture.queries import (
     parameter_term,
     query_names,
 )
-from cityculture.query_text import UnsafeQueryError, check_read_only, masked
+from cityculture.query_text import UnsafeQueryError, check_read_only, projected_variables
 from cityculture.rdf_formats import FORMATS, serialize
 from cityculture.reasoning import ReasonerUnavailable, check_consistency
 from cityculture.resources import resource_path
@@ -492,7 +491,7 @@ def _run_query(query_ref: str, params: tuple[str, ...], fmt: str, store_path: Pa
             rows = answer
         except (SyntaxError, ValueError) as exc:
             raise click.UsageError(f"{query_file.path.name}: {exc}") from exc
-    columns = list(rows[0]) if rows else _projected(query_file.text)
+    columns = list(rows[0]) if rows else projected_variables(query_file.text)
     if fmt == "json":
         click.echo(sparql_json(columns, rows))
     elif fmt == "csv":
@@ -500,21 +499,6 @@ def _run_query(query_ref: str, params: tuple[str, ...], fmt: str, store_path: Pa
     else:
         click.echo(render_table(columns, [[_cell(r.get(c)) for c in columns] for r in rows]))
         click.echo(f"({len(rows)} rows)", err=True)
-
-
-def _projected(text: str) -> list[str]:
-    """Return the variables a SELECT projects (for the header of an empty result)."""
-    match = re.search(r"\bSELECT\b(.*?)\bWHERE\b", masked(text), re.IGNORECASE | re.DOTALL)
-    if not match:
-        return []
-    clause, top, depth = match.group(1), [], 0
-    for char in clause:
-        depth += (char == "(") - (char == ")")
-        top.append(char if depth == 0 and char != ")" else " ")
-    names = re.findall(r"[?$]([A-Za-z_]\w*)", "".join(top))
-    names += re.findall(r"\bAS\s+[?$]([A-Za-z_]\w*)", clause, re.IGNORECASE)
-    order = {n: clause.find(n) for n in names}
-    return sorted(dict.fromkeys(names), key=lambda n: order[n])
 
 
 @main.command("compare")

@@ -287,3 +287,20 @@ def update_operations(text: str) -> list[str]:
             iri_end = text.index(">", match.end()) + 1
             declared += text[match.start():iri_end] + "\n"
     return operations
+
+
+def projected_variables(text: str) -> list[str]:
+    """Return the variables a SELECT query projects, in order, read from its parse.
+
+    A ``SELECT *`` projects no variable by name: the list is empty.
+
+    >>> projected_variables("SELECT ?city (SUM(?v) AS ?total) ?t "
+    ...                     "WHERE { ?city ?p ?v ; ?q ?t } GROUP BY ?city ?t")
+    ['city', 'total', 't']
+
+    :raises UnsafeQueryError: the text is not a SPARQL query.
+    """
+    query = _parse(expand_escapes(text))[1]  # type: ignore[index]
+    if "projection" not in query:
+        return []
+    return [str(item["var"] if "var" in item else item["evar"]) for item in query["projection"]]
