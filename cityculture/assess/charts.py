@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import matplotlib
@@ -20,11 +21,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from cityculture.assess.results import CityResult
+from cityculture.model import elements
 
-ELEMENT_CODES = ["CO", "AP", "IN", "IF", "RA"]
-ELEMENT_NAMES = {"CO": "cohesion (core)", "AP": "appeal (foundation)",
-                 "IN": "innovation (multiplication)", "IF": "integration force",
-                 "RA": "radiation (presentation)"}
+
+@cache
+def element_axes() -> dict[str, str]:
+    """Return the elements' codes in the paper's order, with label and role (the ontology's).
+
+    >>> list(element_axes())
+    ['CO', 'AP', 'IN', 'IF', 'RA']
+    >>> element_axes()["IF"]  # the paper names no role for integration force
+    'integration force of city culture'
+    """
+    return {e.notation: f"{e.label} ({e.role})" if e.role else e.label for e in elements()}
 
 
 @contextmanager
@@ -46,7 +55,7 @@ def radar_chart(result: CityResult, outdir: Path) -> list[Path]:
 
 
 def _radar_chart(result: CityResult, outdir: Path) -> list[Path]:
-    codes = [c for c in ELEMENT_CODES if c in result.scores]
+    codes = [c for c in element_axes() if c in result.scores]
     if len(codes) < 3:
         return []
     values = [result.scores[c] or 0.0 for c in codes]
@@ -56,7 +65,7 @@ def _radar_chart(result: CityResult, outdir: Path) -> list[Path]:
     axes.plot([*angles, angles[0]], [*values, values[0]], linewidth=2)
     axes.fill([*angles, angles[0]], [*values, values[0]], alpha=0.25)
     axes.set_xticks(angles)
-    axes.set_xticklabels([ELEMENT_NAMES.get(c, c) for c in codes], fontsize=8)
+    axes.set_xticklabels([element_axes()[c] for c in codes], fontsize=8)
     axes.set_ylim(0, 100)
     axes.set_title(f"{result.name} {result.year}: elements of cultural soft power", fontsize=10)
     return _save(figure, outdir / f"radar-{file_stem(result.name)}-{result.year}")
