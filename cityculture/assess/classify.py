@@ -10,17 +10,47 @@ not Python, decides what a dislocated city is.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
 from rdflib import RDF, Graph, Literal, URIRef
 
 from cityculture.assess.run import AssessmentStore
+from cityculture.model import model_graph
 from cityculture.namespaces import CSP
 from cityculture.queries import bind_parameters, load_query, sparql_term
 from cityculture.reasoning import inferred_types
 
-DEFINED = [CSP.SoftPowerLedCity, CSP.HardPowerLedCity, CSP.CityInDislocation, CSP.CityInHarmony]
-QUADRANTS = {"strong-strong": CSP.strongStrong, "soft-led": CSP.softLed,
-             "hard-led": CSP.hardLed, "weak-weak": CSP.weakWeak}
+_DEFINED = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT DISTINCT ?class WHERE {
+  ?class owl:equivalentClass/owl:intersectionOf/rdf:rest*/rdf:first csp:City .
+}"""
+_QUADRANTS = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?quadrant ?label WHERE {
+  ?quadrant a csp:Quadrant ; rdfs:label ?label . FILTER (langMatches(lang(?label), "en"))
+}"""
+
+
+@cache
+def defined_city_classes() -> frozenset[URIRef]:
+    """Return the ontology's defined classes of cities (a city and some restrictions).
+
+    >>> sorted(c.rsplit("/", 1)[-1] for c in defined_city_classes())
+    ['CityInDislocation', 'CityInHarmony', 'HardPowerLedCity', 'SoftPowerLedCity']
+    """
+    return frozenset(URIRef(str(row[0])) for row in model_graph().query(_DEFINED))
+
+
+@cache
+def quadrants() -> dict[str, URIRef]:
+    """Return the ontology's quadrants by their English label (what cq05 answers).
+
+    >>> quadrants()["soft-led"]
+    rdflib.term.URIRef('https://w3id.org/cityculture/ontology/softLed')
+    """
+    return {str(row[1]): URIRef(str(row[0])) for row in model_graph().query(_QUADRANTS)}
 
 
 def classify_cities(store: AssessmentStore, run: str, year: int) -> dict[str, set[str]]:
@@ -35,7 +65,7 @@ def classify_cities(store: AssessmentStore, run: str, year: int) -> dict[str, se
         abox.add((city, RDF.type, CSP.City))
         abox.add((city, CSP.hasBalance, balance))
         abox.add((balance, RDF.type, CSP.BalanceAssessment))
-        abox.add((balance, CSP.quadrant, QUADRANTS[str(row["quadrant"])]))
+        abox.add((balance, CSP.quadrant, quadrants()[str(row["quadrant"])]))
         abox.add((balance, CSP.dislocated, Literal(bool(row["dislocated"].toPython()))))
         abox.add((balance, CSP.refYear, Literal(year)))
         abox.add((balance, CSP.city, city))
@@ -43,7 +73,7 @@ def classify_cities(store: AssessmentStore, run: str, year: int) -> dict[str, se
     if not cities:
         return {}
     types = inferred_types(abox, cities)
-    classified = {city: {c for c in found if URIRef(c) in DEFINED}
+    classified = {city: {c for c in found if URIRef(c) in defined_city_classes()}
                   for city, found in types.items()}
     for city, classes in classified.items():
         for cls in classes:
