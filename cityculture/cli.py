@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cityculture import __version__
+from cityculture import __version__, pipeline
 from cityculture.assess.frameworks import BUILTIN, resolve_framework
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
@@ -47,7 +47,6 @@ from cityculture.queries import (
 from cityculture.query_text import UnsafeQueryError, check_read_only, projected_variables
 from cityculture.rdf_formats import FORMATS, serialize
 from cityculture.reasoning import ReasonerUnavailable, check_consistency
-from cityculture.resources import resource_path
 from cityculture.store.backends import (
     Backend,
     InvalidRDFError,
@@ -187,21 +186,21 @@ def example() -> None:
     click.echo(f"HermiT: ontology and indicator scheme {verdict}")
     if not report.ok:
         sys.exit(1)
-    path = resource_path("examples", "gpci-2023-submission.csv")
-    submission = read_submission(path, body="Mori Memorial Foundation")
+    try:
+        done = pipeline.example()
+    except pipeline.InvalidExample as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    submission = done.submission
     cities = len({t.object.value for t in submission.triples
                   if t.predicate.value.endswith("ontology/city")})
-    click.echo(f"Ingested {path.name}: {cities} cities, {len(submission.triples)} triples")
-    validation = validate_submissions([submission])
-    click.echo(f"Validated: {validation.to_table().splitlines()[-1]}")
-    if not validation.conforms:
-        sys.exit(1)
-    with _opened(None, None) as store:
-        store.replace_graph(submission.iri, submission.ntriples())
-        run = run_assessment(store, resolve_framework("paper"))
-        results = city_results(store, run.iri)
-        click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
-        _print_results(results, "table", store, run.iri)
+    click.echo(f"Ingested {submission.path.name}: {cities} cities, "
+               f"{len(submission.triples)} triples")
+    click.echo(f"Validated: {done.report.to_table().splitlines()[-1]}")
+    results = city_results(done.store, done.run.iri)
+    click.echo(f"Assessed with the paper's framework (run <{done.run.iri}>):\n")
+    _print_results(results, "table", done.store, done.run.iri)
+    done.store.close()
 
 SCHEME_GRAPH = "https://w3id.org/cityculture/graph/scheme/"
 """Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""

@@ -14,7 +14,12 @@ from pathlib import Path
 
 import click
 
-from cityculture.cli_backend import EndpointOptions, endpoint_options, store_failure
+from cityculture.cli_backend import (
+    EndpointOptions,
+    endpoint_options,
+    open_store,
+    store_failure,
+)
 from cityculture.publish.describe import Publisher, PublisherError, load_publisher, publisher_types
 from cityculture.publish.iris import DEFAULT_BASE, check_base_iri
 from cityculture.store.remote import EndpointError
@@ -39,25 +44,23 @@ _BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=Tr
 def _publish(outdir: Path, store_path: Path | None, base: str,
              publisher: Publisher | None = None, endpoint: EndpointOptions | None = None
              ) -> None:
-    from cityculture.publish.site import PublishError, publish_site
-    from cityculture.publish.source import backend_source, example_source, store_source
+    from cityculture import pipeline
+    from cityculture.publish.site import PublishError
 
     if store_path is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
-    if endpoint is not None:
-        backend = endpoint.open()
-        try:
-            source = backend_source(backend)
-        except EndpointError as exc:
-            raise store_failure(exc) from None
-        finally:
-            backend.close()
+    if store_path is None and endpoint is None:
+        store = pipeline.example().store
     else:
-        source = store_source(store_path) if store_path else example_source()
+        store = open_store(store_path, endpoint)
     try:
-        site = publish_site(source, outdir, base=base, publisher=publisher)
+        site = pipeline.publish(store, outdir, base=base, publisher=publisher)
     except PublishError as exc:
         raise click.ClickException(str(exc)) from None
+    except EndpointError as exc:
+        raise store_failure(exc) from None
+    finally:
+        store.close()
     click.echo(f"published {site.pages} pages and {len(site.dumps)} dumps to {outdir} "
                f"(base {base}): {site.rewritten} files written, {len(site.removed)} stale "
                "files removed", err=True)

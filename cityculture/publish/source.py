@@ -1,9 +1,8 @@
 """What a site is published from: an Oxigraph store with the toolkit's named graphs.
 
-Either the bundled example, run through the same pipeline as ``cityculture example``
-(ingest, validate, assess with the paper's framework), or any store that ``cityculture
-load`` and ``cityculture assess`` filled: an embedded store directory or a SPARQL endpoint,
-read through the one store interface (:class:`~cityculture.store.backends.Backend`). The
+Any store that the pipeline filled (:mod:`cityculture.pipeline`: ``cityculture load``,
+``assess``, ``example``): an embedded store, rdflib or a SPARQL endpoint, read through the
+one store interface (:class:`~cityculture.store.interface.Backend`). The
 store keeps the default IRIs, so that the bundled queries run on it unchanged; IRIs are
 rewritten to the publisher's base only on the way out.
 """
@@ -16,23 +15,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
-from cityculture.assess.frameworks import resolve_framework
-from cityculture.assess.run import RUN_BASE, load_model, run_assessment
-from cityculture.ingest.reader import read_submission
 from cityculture.model import MODEL_GRAPH, model_graph_files
 from cityculture.queries import bind_parameters, load_query
 from cityculture.rdf_terms import to_rdflib
 from cityculture.store.backends import Backend, OxigraphBackend
-from cityculture.store.embedded import EmbeddedStore
-from cityculture.validate.engine import validate_submissions
-
-EXAMPLE_RUN = RUN_BASE + "example-paper"
-"""The run IRI of the published example (fixed, so that republishing gives the same IRIs)."""
-EXAMPLE_BODY = "Mori Memorial Foundation"
-
-
-class InvalidExample(RuntimeError):
-    """The bundled example did not validate (it always should)."""
 
 
 class SiteSource:
@@ -88,21 +74,6 @@ class SiteSource:
         return [seen[key] for key in sorted(seen)]
 
 
-def example_source() -> SiteSource:
-    """Ingest, validate and assess the bundled GPCI 2023 example, as ``cityculture example``."""
-    from cityculture.resources import resource_path
-
-    path = resource_path("examples", "gpci-2023-submission.csv")
-    submission = read_submission(path, body=EXAMPLE_BODY)
-    report = validate_submissions([submission])
-    if not report.conforms:
-        raise InvalidExample(report.to_table())
-    store = EmbeddedStore()
-    store.replace_graph(submission.graph_name, submission.ntriples())
-    run_assessment(store, resolve_framework("paper"), run_iri=EXAMPLE_RUN)
-    return SiteSource(store.oxigraph)
-
-
 def backend_source(backend: Backend) -> SiteSource:
     """Copy every named graph of a store (embedded, rdflib or an endpoint) into memory.
 
@@ -153,5 +124,4 @@ def _parse_stable(path: Path) -> list[ox.Triple]:
             for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
 
 
-__all__ = ["EXAMPLE_RUN", "InvalidExample", "SiteSource", "backend_source", "example_source",
-           "load_model", "store_source"]
+__all__ = ["SiteSource", "backend_source", "store_source"]
