@@ -9,9 +9,24 @@ The public API is small. The model (ontology and indicator scheme) is data:
 >>> rows = cityculture.run_query("cq03-indicators-by-aspect", graph)
 >>> len(rows) > 35
 True
+
+The stages run over one store (:mod:`cityculture.pipeline`: ``accept``, ``assess``,
+``publish``, ``example``; ``assess`` and ``publish`` are also the names of the stages'
+packages, so they are called through the module): an embedded Oxigraph store, an rdflib
+dataset, or a SPARQL 1.1 endpoint (:func:`cityculture.store.opening.open_backend`):
+
+>>> from cityculture import pipeline
+>>> done = cityculture.example()      # the bundled GPCI 2023 example, accepted and assessed
+>>> done.report.conforms
+True
+>>> again = pipeline.assess(done.store, "gpci-2023")
+>>> again.framework.iri
+'https://w3id.org/cityculture/framework/gpci-2023'
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from cityculture.model import (
     ElementSummary,
@@ -27,12 +42,29 @@ from cityculture.reasoning import ConsistencyReport, check_consistency
 from cityculture.resources import resource_dir, resource_path
 from cityculture.version import __version__
 
+if TYPE_CHECKING:
+    from cityculture.pipeline import Example, example
+
+_PIPELINE = {"Example", "example"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the pipeline on first use: ``import cityculture`` stays light for the model."""
+    if name in _PIPELINE:
+        from cityculture import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'cityculture' has no attribute {name!r}")
+
+
 __all__ = [
     "ConsistencyReport",
     "ElementSummary",
+    "Example",
     "__version__",
     "check_consistency",
     "elements",
+    "example",
     "indicators_path",
     "load_indicators",
     "load_model",
