@@ -45,7 +45,7 @@ from cityculture.queries import (
     query_names,
 )
 from cityculture.query_text import UnsafeQueryError, check_read_only, projected_variables
-from cityculture.rdf_formats import FORMATS, serialize
+from cityculture.rdf_formats import FORMATS, ntriples_as_turtle, serialize
 from cityculture.reasoning import ReasonerUnavailable, check_consistency
 from cityculture.store.backends import (
     Backend,
@@ -611,14 +611,6 @@ def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
     _store_submissions(store, submissions)
 
 
-def graph_turtle(store: Backend, graph: str) -> str:
-    """Return one named graph as Turtle with the project's prefixes."""
-    triples = ox.parse(store.graph_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
-    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE,
-                        prefixes={k: str(v) for k, v in PREFIXES.items()})
-    return (data or b"").decode("utf-8")
-
-
 def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
@@ -630,7 +622,7 @@ def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str
             write_csv(results, path)
             click.echo(path.read_text(encoding="utf-8"), nl=False)
     elif fmt == "turtle":
-        click.echo(graph_turtle(store, run))
+        click.echo(ntriples_as_turtle(store.graph_ntriples(run)))
     else:
         codes = result_columns(results)
         top = results[0].top_code() if results else ""
@@ -693,7 +685,8 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 elif step == "report" and outdir is not None:
                     written = write_report(results, outdir, run=run.iri,
                                            framework=framework.iri,
-                                           run_turtle=graph_turtle(store, run.iri))
+                                           run_turtle=ntriples_as_turtle(
+                                               store.graph_ntriples(run.iri)))
         if not results:
             raise click.ClickException("no city could be assessed: no observations of the "
                                        "framework's indicators")

@@ -37,3 +37,17 @@ def turtle_ntriples(path: Path) -> bytes:
     """Return a Turtle file's triples as N-Triples (what a store's ``replace_graph`` takes)."""
     return ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE),
                         format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def ntriples_as_turtle(ntriples: bytes) -> str:
+    """Return N-Triples (a graph as a store gives it) as Turtle with the project's prefixes.
+
+    >>> text = ntriples_as_turtle(b'<https://w3id.org/cityculture/city/Q90> '
+    ...                           b'<http://www.w3.org/2000/01/rdf-schema#label> "Paris" .')
+    >>> text.splitlines()[-1]
+    '<https://w3id.org/cityculture/city/Q90> rdfs:label "Paris" .'
+    """
+    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    data = ox.serialize(triples, format=ox.RdfFormat.TURTLE,
+                        prefixes={k: str(v) for k, v in PREFIXES.items()})
+    return (data or b"").decode("utf-8")

@@ -132,11 +132,6 @@ class EmbeddedStore:
         """Replace a named graph with the content of a Turtle file."""
         self.replace_graph(ox.NamedNode(name), turtle_ntriples(path))
 
-    def graph_turtle(self, name: str) -> str:
-        """Return one named graph as Turtle."""
-        data = self._store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(name))
-        return data.decode("utf-8")
-
     def accepted_triples(self, exclude: tuple[str, ...] = ()) -> Iterator[ox.Triple]:
         """Yield the triples of every accepted submission graph but those in ``exclude``."""
         for name in self.graph_names():
