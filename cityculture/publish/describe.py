@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
+from cityculture.namespaces import CSP
 from cityculture.publish.dumps import DUMP_FORMATS, Dump
 from cityculture.publish.iris import DEFAULT_BASE
 from cityculture.publish.source import SiteSource
@@ -36,7 +37,6 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
-CSP = Namespace("https://w3id.org/cityculture/ontology/")
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
 IANA = "https://www.iana.org/assignments/media-types/"
 FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"

@@ -19,7 +19,9 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-DEFAULT_BASE = "https://w3id.org/cityculture/"
+from cityculture.namespaces import BASE
+
+DEFAULT_BASE = BASE
 """The base of every IRI the toolkit mints."""
 
 # Literals that hold an IRI as text and must follow it when the base changes.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from markupsafe import Markup
 
+from cityculture.namespaces import CSP
 from cityculture.publish.index import RDF_TYPE
 from cityculture.publish.pages import PageWriter, site_path
 
@@ -19,7 +20,7 @@ OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
-CSP_SECTION = "https://w3id.org/cityculture/ontology/paperSection"
+CSP_SECTION = str(CSP.paperSection)
 
 GROUPS = (
     ("classes", "Classes", OWL + "Class"),

@@ -24,6 +24,7 @@ from rdflib import Graph, Literal, URIRef
 
 from cityculture.assess.charts import ranking_chart
 from cityculture.assess.results import city_results
+from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
 from cityculture.publish.describe import (
     CATALOG,
@@ -46,7 +47,7 @@ from cityculture.publish.source import SiteSource
 from cityculture.rdf_terms import to_oxigraph
 from cityculture.version import __version__
 
-CSP = "https://w3id.org/cityculture/ontology/"
+CSP = str(CSP_NAMESPACE)
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 EXTRA_PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
