@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
+from rdflib.term import Identifier
 
 from cityculture.assess.run import AssessmentStore
+from cityculture.namespaces import CSP
 from cityculture.queries import bind_parameters, load_query
+
+SOFT_POWER_INDEX = str(CSP.softPowerIndex)
 
 
 @dataclass
@@ -23,10 +28,25 @@ class CityResult:
     levels: dict[str, int] = field(default_factory=dict)
     not_scored: dict[str, str] = field(default_factory=dict)
 
+    aspects: dict[str, str] = field(default_factory=dict)
+
     def top_code(self) -> str:
-        """Return the code of the top-level index cities are ranked by (SOFT in the paper's)."""
+        """Return the code of the index cities are ranked by, as the framework states it.
+
+        The framework's top-level node that stands for the cultural soft power index (the
+        paper's subject; SOFT in the paper's framework, beside HARD), else its one top-level
+        node (GPCI's Comprehensive).
+
+        :raises ValueError: several top-level nodes, none of them the soft power index.
+        """
         top = max(self.levels.values())
-        return sorted(code for code, level in self.levels.items() if level == top)[-1]
+        roots = sorted(code for code, level in self.levels.items() if level == top)
+        soft = [code for code in roots if self.aspects.get(code) == SOFT_POWER_INDEX]
+        if len(soft) == 1 or len(roots) == 1:
+            return (soft or roots)[0]
+        raise ValueError(f"the framework has {len(roots)} top-level nodes ({', '.join(roots)}) "
+                         "and not one standing for csp:softPowerIndex: which one ranks the "
+                         "cities is not stated")
 
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready dict."""
@@ -39,7 +59,12 @@ def city_results(store: AssessmentStore, run: str, year: int | None = None) -> l
     bindings: dict[str, URIRef | Literal] = {"run": URIRef(run)}
     if year is not None:
         bindings["year"] = Literal(year)
-    rows = store.select(bind_parameters(load_query("cq04-city-scores").text, bindings))
+    return results_from_rows(
+        store.select(bind_parameters(load_query("cq04-city-scores").text, bindings)))
+
+
+def results_from_rows(rows: Iterable[Mapping[str, Identifier | None]]) -> list[CityResult]:
+    """Collect the rows of ``queries/cq04-city-scores.rq`` per city and year."""
     results: dict[tuple[str, int], CityResult] = {}
     for row in rows:
         key = (str(row["city"]), int(row["year"]))  # type: ignore[arg-type]
@@ -54,6 +79,8 @@ def city_results(store: AssessmentStore, run: str, year: int | None = None) -> l
         result.ranks[code] = int(rank) if rank is not None else None  # type: ignore[arg-type]
         result.labels[code] = str(row["label"])
         result.levels[code] = int(row["level"])  # type: ignore[arg-type]
+        if row.get("aspect") is not None:
+            result.aspects[code] = str(row["aspect"])
         if row.get("notScoredReason") is not None:
             result.not_scored[code] = str(row["notScoredReason"])
     ordered = sorted(results.values(), key=lambda r: (r.year, _rank_key(r), r.name))

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from rdflib import Graph, Literal, URIRef
 
 from cityculture.assess.charts import ranking_chart
-from cityculture.assess.results import city_results
+from cityculture.assess.results import results_from_rows
 from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
 from cityculture.publish.describe import (
@@ -558,7 +558,7 @@ def _run(writer: PageWriter, index: SiteIndex, tables: RunTables, dumps: list[Du
 
 def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
     """Draw the ranking of a run's latest year with ``assess/charts.py`` (SVG)."""
-    results = city_results(_TablesStore(tables), tables.iri)
+    results = results_from_rows(r for rows in tables.scores.values() for r in rows)
     if not results:
         return None
     latest = max(r.year for r in results)
@@ -574,22 +574,6 @@ def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
                                           svg.read_bytes()))
     writer.written.append(target)
     return target
-
-
-class _TablesStore:
-    """Gives :func:`city_results` the CQ4 rows already computed for a run."""
-
-    def __init__(self, tables: RunTables) -> None:
-        self.rows = [r for rows in tables.scores.values() for r in rows]
-
-    def select(self, query: str) -> list[dict]:
-        return self.rows
-
-    def update(self, update: str) -> None:  # pragma: no cover - never called
-        raise NotImplementedError
-
-    def load_graph(self, name: str, path: object) -> None:  # pragma: no cover
-        raise NotImplementedError
 
 
 def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
