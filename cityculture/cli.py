@@ -191,7 +191,7 @@ def example() -> None:
     click.echo(f"Ingested {path.name}: {cities} cities, {len(submission.triples)} triples")
     validation = validate_submissions([submission])
     click.echo(f"Validated: {validation.to_table().splitlines()[-1]}")
-    if not validation.conforms:
+    if not validation.accepted:
         sys.exit(1)
     with _opened(None, None) as store:
         store.replace_graph(submission.iri, submission.ntriples())
@@ -248,8 +248,11 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     With --store or --endpoint, the files are also checked against the accepted data there
     (duplicates, conflicts, year-on-year changes).
 
-    Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable,
-    3 store or endpoint failure.
+    The report's "conforms" is SHACL's (false on any result, warnings too); "accepted" is
+    true when every result is a warning or an info, and the exit code follows it.
+
+    Exit codes: 0 accepted (no result, or warnings/infos only), 1 refused (a violation or a
+    severity of the shapes' own), 2 input or shapes file unusable, 3 store or endpoint failure.
     """
     submissions = _read_all(files, body)
     accepted = []
@@ -263,7 +266,7 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     _emit(report, fmt)
-    sys.exit(0 if report.conforms else 1)
+    sys.exit(0 if report.accepted else 1)
 
 
 @contextmanager
@@ -320,7 +323,7 @@ def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOpt
     with _opened(store_path, endpoint) as backend:
         accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
         report = validate_submissions(submissions, accepted=accepted)
-        if not report.conforms:
+        if not report.accepted:
             _emit(report, fmt)
             click.echo("refused: nothing was stored", err=True)
             sys.exit(1)
@@ -567,7 +570,7 @@ def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
         submissions = _read_all(files, body)
     report = validate_submissions(
         submissions, accepted=accepted_triples(store, exclude=tuple(s.iri for s in submissions)))
-    if not report.conforms:
+    if not report.accepted:
         click.echo(report.to_table(), err=True)
         click.echo("refused: the input does not conform; nothing was assessed", err=True)
         sys.exit(1)

@@ -54,6 +54,8 @@ P_VALUE = _n(CSP, "value")
 P_UNIT = _n(CSP, "unitMeasure")
 P_ROW = _n(CSP, "sourceRow")
 P_SHEET = _n(CSP, "sourceSheet")
+P_QID = _n(CSP, "qid")
+P_COUNTRY = _n(CSP, "countryCode")
 P_DATASET = _n(QB, "dataSet")
 C_OBSERVATION = _n(CSP, "Observation")
 C_QB_OBSERVATION = _n(QB, "Observation")
@@ -144,6 +146,7 @@ def submission_from_tables(
     add(ox.Triple(agent, RDFS_LABEL, ox.Literal(body)))
 
     cities: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
+    cells: dict[tuple[str, str, str], tuple[str | None, int]] = {}
     # terms repeat across rows: build each once
     indicator_nodes: dict[str, ox.NamedNode] = {}
     unit_nodes: dict[str, ox.NamedNode] = {}
@@ -170,10 +173,14 @@ def submission_from_tables(
                                                           "country": set()})
                 add(ox.Triple(obs, P_CITY, entry[0]))
                 entry[1]["qid"].add(qid.strip())
-                if v.get("city_name"):
-                    entry[1]["name"].add(unicodedata.normalize("NFC", v["city_name"]))
+                name = unicodedata.normalize("NFC", v.get("city_name") or "")
+                if name:
+                    entry[1]["name"].add(name)
                 if v.get("country"):
                     entry[1]["country"].add(v["country"])
+                for prop, cell in ((P_QID, qid.strip()), (RDFS_LABEL, name),
+                                   (P_COUNTRY, v.get("country") or "")):
+                    cells.setdefault((entry[0].value, prop.value, cell), (table.sheet, row.row))
             notation = v.get("indicator")
             if notation:
                 node = indicator_nodes.get(notation)
@@ -205,7 +212,7 @@ def submission_from_tables(
     for city, facts in merged.values():
         _describe_city(triples, city, facts)
     return Submission(iri=iri, path=path, kind="tabular", triples=triples,
-                      other_subjects={agent.value, *merged})
+                      other_subjects={agent.value, *merged}, cells=cells)
 
 
 def _describe_columns(
