@@ -11,9 +11,9 @@ The unit of compilation is a *root*: a shape with targets (``sh:targetClass``,
 shapes is one of: ``sh:class``, ``sh:datatype`` (for the datatypes whose well-formedness
 SPARQL can test), ``sh:nodeKind``, ``sh:minCount``, ``sh:maxCount``, ``sh:pattern`` (with
 ``sh:flags``), ``sh:in``, ``sh:minInclusive``, ``sh:maxInclusive``, ``sh:minExclusive``,
-``sh:maxExclusive``, ``sh:minLength``, ``sh:maxLength``, and SPARQL-based constraints of node
-shapes (``sh:sparql`` with ``sh:select``), on a predicate or inverse-predicate path. Any other
-root is *handed over*: the engine gives it, whole, to pySHACL. A SPARQL constraint may carry
+``sh:maxExclusive``, ``sh:minLength``, ``sh:maxLength``, ``sh:uniqueLang``, and SPARQL-based
+constraints of node shapes (``sh:sparql`` with ``sh:select``), on a predicate or
+inverse-predicate path. Any other root is *handed over*: the engine gives it, whole, to pySHACL. A SPARQL constraint may carry
 ``csp:wholeGraphSelect``: the same test written for the whole graph at once (statistics
 computed once per group rather than once per focus node), which the compiler then prefers;
 the tests check that both forms give the same results.
@@ -63,7 +63,8 @@ _CASTABLE = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.d
 _UNCHECKED_LEXICAL = {RDF.langString, RDF.HTML, RDF.XMLLiteral}
 _VALUE_KEYS = {SH["class"], SH.datatype, SH.nodeKind, SH.pattern, SH.flags, SH["in"],
                *_COMPARISONS, *_LENGTHS}
-_PROPERTY_ONLY_KEYS = {SH.path, SH.minCount, SH.maxCount}
+_PROPERTY_ONLY_KEYS = {SH.path, SH.minCount, SH.maxCount, SH.uniqueLang}
+_TRUE = Literal("true", datatype=XSD.boolean)
 _DESCRIPTIVE_KEYS = {SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group,
                      SH.defaultValue, SH.deactivated, CSP.findingCode, RDF.type, RDFS.label,
                      RDFS.comment, RDFS.isDefinedBy, *TARGET_KEYS}
@@ -279,6 +280,15 @@ def _compile_shape(shapes: Graph, root: Node, shape: Node, focus: _Focus,
                 f"SELECT ?this WHERE {{ {focus.pattern} {traverse} }} GROUP BY ?this "
                 f"HAVING (COUNT(DISTINCT ?counted) > {int(maximum)})",
                 SH.MaxCountConstraintComponent, counts=True))
+        # only the term "true"^^xsd:boolean switches it on ("1" does not, says the suite)
+        if any(flag == _TRUE for flag in shapes.objects(shape, SH.uniqueLang)):
+            other = value_pattern.replace("?value", "?other")
+            compiled.append(check(
+                f"SELECT DISTINCT ?this (LCASE(LANG(?value)) AS ?language) WHERE {{ "
+                f"{focus.pattern} {value_pattern} {other} FILTER (isLiteral(?value) && "
+                f"isLiteral(?other) && LANG(?value) != \"\" && "
+                f"LCASE(LANG(?value)) = LCASE(LANG(?other)) && !sameTerm(?value, ?other)) }}",
+                SH.UniqueLangConstraintComponent, term_sensitive=True, counts=True))
     return compiled
 
 
