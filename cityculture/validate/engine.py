@@ -65,8 +65,11 @@ XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD_NS + "string"
 PATH_ALIASES = {CSP_NS + "qid": CSP_NS + "city"}
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
-_CANONICAL = {XSD_NS + "integer": re.compile(r"^(0|-?[1-9][0-9]*)$"),
-              XSD_NS + "decimal": re.compile(r"^(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?$|^-?0\.[0-9]*[1-9]$")}
+# lexical forms Oxigraph keeps as they are (the others are probed, see _find_rewritten)
+_CANONICAL = {
+    XSD_NS + "integer": re.compile(r"^(0|-?[1-9][0-9]*)$"),
+    XSD_NS + "decimal": re.compile(r"^(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?$|^-?0\.[0-9]*[1-9]$"),
+}
 
 
 def shape_files() -> list[Path]:
@@ -132,7 +135,7 @@ def _shape_name(shapes: Graph, node: Node) -> str:
 
 @cache
 def bundled_shapes() -> Graph:
-    """The bundled shapes (parsed once)."""
+    """Return the bundled shapes (parsed once)."""
     shapes = Graph()
     for path in shape_files():
         shapes.parse(path, format="turtle")
@@ -247,7 +250,7 @@ class DataGraph:
         return {s.iri: s.path.name for s in self.submissions}
 
     def term(self, stored: object) -> Node:
-        """The submitted rdflib term for a term read back from the store."""
+        """Return the submitted rdflib term for a term read back from the store."""
         if isinstance(stored, ox.Literal):
             original = self.originals.get(stored)
             if original is not None:
@@ -422,7 +425,7 @@ def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclRe
 
 
 def _shapes_for_pyshacl(shapes: Graph, handed_over: set[Node]) -> Graph:
-    """A copy of the shapes graph where only the handed-over roots keep their targets."""
+    """Copy the shapes graph; only the handed-over roots keep their targets in the copy."""
     copy = Graph()
     copy += shapes
     classes = {RDFS.Class, *shapes.subjects(RDFS.subClassOf, RDFS.Class)}
@@ -503,7 +506,7 @@ def _focus_text(node: Node) -> str:
 
 
 def _cell_row(submission: Submission, result: ShaclResult) -> tuple[str | None, int] | None:
-    """The row holding the value a result about a city is about (see ``Submission.cells``)."""
+    """Return the (sheet, row) holding the value a city result is about (``Submission.cells``)."""
     if not submission.cells or not isinstance(result.path, URIRef):
         return None
     key = (str(result.focus), str(result.path))

@@ -73,7 +73,7 @@ class Finding:
         return ": ".join(parts)
 
     def as_dict(self) -> dict[str, object]:
-        """The finding as JSON-ready data (details nested)."""
+        """Return the finding as JSON-ready data (details nested)."""
         data: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)
                                    if f.name not in ("result", "details")}
         data["details"] = [d.as_dict() for d in self.details]

@@ -13,10 +13,11 @@ SPARQL can test), ``sh:nodeKind``, ``sh:minCount``, ``sh:maxCount``, ``sh:patter
 ``sh:flags``), ``sh:in``, ``sh:minInclusive``, ``sh:maxInclusive``, ``sh:minExclusive``,
 ``sh:maxExclusive``, ``sh:minLength``, ``sh:maxLength``, ``sh:uniqueLang``, and SPARQL-based
 constraints of node shapes (``sh:sparql`` with ``sh:select``), on a predicate or
-inverse-predicate path. Any other root is *handed over*: the engine gives it, whole, to pySHACL. A SPARQL constraint may carry
-``csp:wholeGraphSelect``: the same test written for the whole graph at once (statistics
-computed once per group rather than once per focus node), which the compiler then prefers;
-the tests check that both forms give the same results.
+inverse-predicate path. Any other root is *handed over*: the engine gives it, whole, to
+pySHACL. A SPARQL constraint may carry ``csp:wholeGraphSelect``: the same test written for
+the whole graph at once (statistics computed once per group rather than once per focus
+node), which the compiler then prefers; the tests check that both forms give the same
+results.
 
 Oxigraph stores numbers, booleans and dates in canonical form (``"01"^^xsd:integer`` is kept
 as ``"1"``, ``xsd:int`` as ``xsd:integer``). Each check therefore says whether its outcome
@@ -167,7 +168,7 @@ def _term(node: Node) -> str:
 
 
 def _values(shapes: Graph, shape: Node) -> tuple[str, ShaclPath | None, frozenset[str] | None]:
-    """The pattern binding ``?value`` to the value nodes of ``?this``, the path, its predicate.
+    """Return the pattern binding ``?value`` to the value nodes, the path, its predicate.
 
     The predicate is None for a node shape (the value node is the focus node itself).
     """

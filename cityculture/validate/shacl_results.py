@@ -114,13 +114,13 @@ class ShaclResult:
     details: tuple[ShaclResult, ...] = field(default=())
 
     def key(self) -> tuple[object, ...]:
-        """What the SHACL test suite compares: focus, path, value, shape, component, severity."""
+        """Return what is compared: focus, path, value, shape, component, severity, details."""
         return (self.focus, self.path, self.value, self.source_shape, self.component,
                 self.severity, frozenset(d.key() for d in self.details))
 
 
 def finding_code(shapes: Graph, *nodes: Node | None) -> str:
-    """The ``csp:findingCode`` of the first node that has one (``SHACL`` otherwise)."""
+    """Return the ``csp:findingCode`` of the first node having one (``SHACL`` otherwise)."""
     from cityculture.namespaces import CSP
 
     for node in nodes:
