@@ -442,6 +442,44 @@ def _shapes_for_pyshacl(shapes: Graph, handed_over: set[Node]) -> Graph:
 _ADVANCED_KEYS = (SH.rule, SH.target, SH.SPARQLFunction)
 
 
+_PREPARED: dict[tuple[object, ...], object] = {}
+_PREPARED_LIMIT = 512
+
+
+@contextmanager
+def _prepared_queries() -> Iterator[None]:
+    """Let rdflib parse each SPARQL text once while pySHACL runs.
+
+    pySHACL hands rdflib the text of a SPARQL constraint once per focus node, and parsing
+    (pyparsing) costs far more than evaluating it on one node. A translated query is what
+    rdflib's own ``prepareQuery`` returns for reuse with other ``initBindings``; they are
+    kept for the process (the bundled shapes' queries are the same on every run).
+    """
+    from rdflib.plugins.sparql import processor
+
+    original = processor.SPARQLProcessor.query
+    prepared = _PREPARED
+
+    def query(self: processor.SPARQLProcessor, query: object, initBindings: object = None,
+              initNs: dict[str, object] | None = None, base: str | None = None,
+              DEBUG: bool = False) -> object:
+        if isinstance(query, str):
+            key = (query, base, tuple(sorted((initNs or {}).items())))
+            if key not in prepared:
+                if len(prepared) >= _PREPARED_LIMIT:
+                    prepared.clear()
+                prepared[key] = processor.translateQuery(processor.parseQuery(query), base,
+                                                         initNs)
+            query = prepared[key]
+        return original(self, query, initBindings, initNs, base, DEBUG)  # type: ignore[arg-type]
+
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
+
+
 def run_pyshacl(data: DataGraph, shapes: Graph) -> list[ShaclResult]:
     """Validate with pySHACL on the rdflib copy of the data graph."""
     import pyshacl
@@ -449,7 +487,7 @@ def run_pyshacl(data: DataGraph, shapes: Graph) -> list[ShaclResult]:
     # SHACL-AF (rules, custom targets) may add triples: then pySHACL works on its own copy
     advanced = any((None, key, None) in shapes or (None, RDF.type, key) in shapes
                    for key in _ADVANCED_KEYS)
-    with data.rdflib_graph() as graph:
+    with data.rdflib_graph() as graph, _prepared_queries():
         _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=advanced,
                                         inplace=not advanced, allow_warnings=True,
                                         inference="none")
