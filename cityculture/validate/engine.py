@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -291,6 +292,9 @@ class DataGraph:
                 graph.remove(triple)
 
 
+_LOAD_SLICE = 100_000
+
+
 def build_data_graph(
     submissions: Sequence[Submission],
     accepted: Iterable[ox.Triple] = (),
@@ -305,39 +309,53 @@ def build_data_graph(
     data = DataGraph(store=store, submissions=submissions, accepted=accepted,
                      named_targets=set(named_targets))
     for triples in (accepted, *(s.triples for s in submissions)):
-        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in triples)
+        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+               for t in triples):  # the API keeps blank-node labels, a parser would not
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
+                              for t in triples)
+        else:  # N-Triples in slices: a fraction of the memory of one text
+            for start in range(0, len(triples), _LOAD_SLICE):
+                text = ox.serialize(triples[start:start + _LOAD_SLICE],
+                                    format=ox.RdfFormat.N_TRIPLES)
+                store.bulk_load(input=text, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
     _find_rewritten(data, [t for s in submissions for t in s.triples])
     return data
 
 
 def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
     """Find the submitted literals the store keeps in another form (see the module doc)."""
-    candidates = {t.object for t in triples
-                  if isinstance(t.object, ox.Literal) and _may_be_rewritten(t.object)}
-    candidates.update(n for n in map(_as_oxigraph, data.named_targets)
-                      if isinstance(n, ox.Literal) and _may_be_rewritten(n))
+    objects = set(map(attrgetter("object"), triples))
+    candidates = [o for o in objects if isinstance(o, ox.Literal) and _may_be_rewritten(o)]
+    candidates += [n for n in map(_as_oxigraph, data.named_targets)
+                   if isinstance(n, ox.Literal) and _may_be_rewritten(n)]
     if not candidates:
         return
     probe = ox.Store()
-    ordered = list(candidates)
     marker = ox.NamedNode("urn:cityculture:probe")
     probe.bulk_extend(ox.Quad(ox.NamedNode(f"urn:cityculture:probe:{i}"), marker, literal,
-                              ox.DefaultGraph()) for i, literal in enumerate(ordered))
+                              ox.DefaultGraph()) for i, literal in enumerate(candidates))
+    by_stored: dict[ox.Literal, list[ox.Literal]] = {}
     for quad in probe:
-        original = ordered[int(quad.subject.value.rsplit(":", 1)[1])]
-        stored = quad.object
-        if stored != original:
-            data.rewritten[original] = stored
-            data.originals[stored] = None if stored in data.originals else original
-    rewritten_predicates = {t.predicate.value for t in triples if t.object in data.rewritten}
-    seen: dict[tuple[object, object, object], object] = {}
-    for t in triples:
-        if t.predicate.value in rewritten_predicates and isinstance(t.object, ox.Literal):
-            stored = data.rewritten.get(t.object, t.object)
-            first = seen.setdefault((t.subject, t.predicate, stored), t.object)
-            if first != t.object:
-                data.merged_predicates.add(t.predicate.value)
-    data.rewritten_predicates = rewritten_predicates
+        original = candidates[int(quad.subject.value.rsplit(":", 1)[1])]
+        if quad.object != original:
+            data.rewritten[original] = quad.object
+            by_stored.setdefault(quad.object, []).append(original)
+    for stored, originals in by_stored.items():
+        data.originals[stored] = originals[0] if len(originals) == 1 else None
+    rewritten = data.rewritten
+    data.rewritten_predicates = {t.predicate.value for t in triples if t.object in rewritten}
+    # two submitted literals of one subject and predicate stored as one: only possible where
+    # a stored form stands for more than one submitted literal
+    shared = {stored for stored, originals in by_stored.items()
+              if len(originals) > 1 or stored in objects}
+    if shared:
+        seen: dict[tuple[object, object, object], object] = {}
+        for t in triples:
+            stored = rewritten.get(t.object, t.object)
+            if stored in shared:
+                first = seen.setdefault((t.subject, t.predicate, stored), t.object)
+                if first != t.object:
+                    data.merged_predicates.add(t.predicate.value)
 
 
 def _as_oxigraph(node: Node) -> object:
