@@ -151,7 +151,11 @@ def read_shapes(path: Path) -> Graph:
     try:
         shapes = parse_rdf(path)
     except UnsafeOrInvalidRDF as exc:
-        raise UnusableShapes(f"shapes file {exc}") from None
+        kind = "Turtle" if path.suffix.lower() == ".ttl" else "RDF"
+        where = ", ".join(f"{name} {number}" for name, number in
+                          (("line", exc.line), ("column", exc.column)) if number is not None)
+        raise UnusableShapes(f"{path}: not valid {kind}: {where + ': ' if where else ''}"
+                             f"{exc.message}") from None
     check_shapes(shapes, path)
     return shapes
 
