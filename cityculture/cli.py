@@ -309,7 +309,8 @@ def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOpt
     """Validate files and add them to the store, each as one named graph; refuse what fails.
 
     The store is the embedded one in --store PATH, or a SPARQL 1.1 endpoint (--endpoint).
-    Nothing is stored unless every file conforms (checked against what is stored already):
+    Nothing is stored unless every file is accepted (no violation; warnings are allowed;
+    checked against what is stored already):
     the store stays exactly as it was. The ontology, the indicator scheme and the data cube
     structure are stored with the data (graphs under https://w3id.org/cityculture/graph/),
     so the store answers every query of ``cityculture queries`` on its own.

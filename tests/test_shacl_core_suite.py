@@ -66,7 +66,12 @@ def test_the_suite_has_its_98_tests() -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name,manifest,data,shapes", ENTRIES,
                          ids=[e[0] for e in ENTRIES] or None)
-def test_core_suite(name: str, manifest: Path, data: Path, shapes: Path, engine: str) -> None:
+def test_core_suite(name: str, manifest: Path, data: Path, shapes: Path, engine: str,
+                    request: pytest.FixtureRequest) -> None:
+    if (name, engine) == ("property/uniqueLang-002", "pyshacl"):
+        # pySHACL reads "1"^^xsd:boolean as true (rdflib's literal value); SHACL switches
+        # sh:uniqueLang on with the term true only
+        request.applymarker(pytest.mark.xfail(strict=True, reason="pySHACL's own miss"))
     expected, report_node = _expected(manifest, name)
     report = validate_submissions([read_submission(data)], extra_shapes=[shapes], engine=engine)
     actual = report.to_graph()
