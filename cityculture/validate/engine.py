@@ -329,9 +329,9 @@ def build_data_graph(
 def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
     """Find the submitted literals the store keeps in another form (see the module doc)."""
     objects = set(map(attrgetter("object"), triples))
-    candidates = [o for o in objects if isinstance(o, ox.Literal) and _may_be_rewritten(o)]
-    candidates += [n for n in map(_as_oxigraph, data.named_targets)
-                   if isinstance(n, ox.Literal) and _may_be_rewritten(n)]
+    named = set(map(_as_oxigraph, data.named_targets))
+    candidates = [o for o in objects | named
+                  if isinstance(o, ox.Literal) and _may_be_rewritten(o)]
     if not candidates:
         return
     probe = ox.Store()
