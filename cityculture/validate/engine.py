@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress
 from operator import attrgetter
 from pathlib import Path
 
@@ -312,9 +313,10 @@ def build_data_graph(
     accepted = list(accepted)
     data = DataGraph(store=store, submissions=submissions, accepted=accepted,
                      named_targets=set(named_targets))
-    for triples in (accepted, *(s.triples for s in submissions)):
-        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-               for t in triples):  # the API keeps blank-node labels, a parser would not
+    for kind, triples in (("accepted", accepted),
+                          *((s.kind, s.triples) for s in submissions)):
+        # the API keeps blank-node labels, a parser would not (tables make no blank nodes)
+        if kind != "tabular" and _has_blank_nodes(triples):
             store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
                               for t in triples)
         else:  # N-Triples in slices: a fraction of the memory of one text
@@ -324,6 +326,12 @@ def build_data_graph(
                 store.bulk_load(input=text, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
     _find_rewritten(data, [t for s in submissions for t in s.triples])
     return data
+
+
+def _has_blank_nodes(triples: Sequence[ox.Triple]) -> bool:
+    kinds = set(map(type, map(attrgetter("subject"), triples)))
+    kinds.update(map(type, map(attrgetter("object"), triples)))
+    return ox.BlankNode in kinds
 
 
 def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
@@ -347,7 +355,9 @@ def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
     for stored, originals in by_stored.items():
         data.originals[stored] = originals[0] if len(originals) == 1 else None
     rewritten = data.rewritten
-    data.rewritten_predicates = {t.predicate.value for t in triples if t.object in rewritten}
+    holds = map(rewritten.__contains__, map(attrgetter("object"), triples))
+    data.rewritten_predicates = {p.value for p in set(
+        compress(map(attrgetter("predicate"), triples), holds))}
     # two submitted literals of one subject and predicate stored as one: only possible where
     # a stored form stands for more than one submitted literal
     shared = {stored for stored, originals in by_stored.items()
