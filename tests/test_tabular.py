@@ -264,7 +264,9 @@ def test_hostile_quotes_do_not_make_sniffing_slow(tmp_path: Path) -> None:
     path = write(tmp_path, "x.csv", ',";' * 30_000)
     started = time.perf_counter()
     exc = refuse(path)
-    assert time.perf_counter() - started < 2
+    # A generous bound that only a quadratic sniffer breaks (hours at this size), so a busy
+    # machine does not fail it; the speed itself is measured in bench/.
+    assert time.perf_counter() - started < 30
     assert exc.row == 1
 
 
@@ -603,7 +605,7 @@ def test_xlsx_doctype_hidden_behind_long_comment_refused(tmp_path: Path) -> None
                    lambda data: padding + b'<!DOCTYPE x [<!ENTITY a "b">]>' + data)
     exc = refuse(path)
     assert "'xl/worksheets/sheet2.xml'" in exc.message
-    assert "no XML element in its first 4,096 bytes" in exc.message
+    assert "DOCTYPE/ENTITY" in exc.message
 
 
 def test_xlsx_broken_sheet_xml(tmp_path: Path) -> None:

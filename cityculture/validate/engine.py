@@ -248,6 +248,8 @@ class DataGraph:
     merged_predicates: set[str] = field(default_factory=set)
     """Predicates where two submitted literals of one subject are stored as one."""
     named_targets: set[Node] = field(default_factory=set)
+    scheme: Sequence[ox.Triple] = ()
+    """Triples of a researcher's own indicators and code lists: part of the model."""
     _terms: set[object] | None = None
 
     @property
@@ -284,7 +286,7 @@ class DataGraph:
         graph = _model_rdflib()
         added = []
         try:
-            for triples in (self.accepted, *(s.triples for s in self.submissions)):
+            for triples in (self.scheme, self.accepted, *(s.triples for s in self.submissions)):
                 for t in triples:
                     triple = (to_rdflib_term(t.subject), to_rdflib_term(t.predicate),
                               to_rdflib_term(t.object))
@@ -304,15 +306,22 @@ def build_data_graph(
     submissions: Sequence[Submission],
     accepted: Iterable[ox.Triple] = (),
     named_targets: Iterable[Node] = (),
+    scheme: Iterable[ox.Triple] = (),
 ) -> DataGraph:
-    """Load model, settings, accepted data and submissions into one Oxigraph default graph."""
+    """Load model, settings, accepted data and submissions into one Oxigraph default graph.
+
+    ``scheme`` holds the triples of a researcher's scheme or framework files (their own
+    indicators, units and city code lists), which count as part of the model.
+    """
     store = ox.Store()
     default = ox.DefaultGraph()
     for path in model_files():
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
+    scheme = list(scheme)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in scheme)
     accepted = list(accepted)
     data = DataGraph(store=store, submissions=submissions, accepted=accepted,
-                     named_targets=set(named_targets))
+                     named_targets=set(named_targets), scheme=scheme)
     for kind, triples in (("accepted", accepted),
                           *((s.kind, s.triples) for s in submissions)):
         # the API keeps blank-node labels, a parser would not (tables make no blank nodes)
@@ -650,11 +659,13 @@ def validate_submissions(
     accepted: Iterable[ox.Triple] = (),
     extra_shapes: Sequence[Path] = (),
     engine: str = "fast",
+    scheme: Iterable[ox.Triple] = (),
 ) -> ValidationReport:
     """Validate submissions (together, so conflicts between them show) and locate results.
 
     ``accepted`` triples are already-accepted data the submissions are checked against;
-    results are only reported about the submissions' own nodes.
+    results are only reported about the submissions' own nodes. ``scheme`` adds the triples
+    of a researcher's own indicators and code lists (``Scheme.triples``) to the model.
 
     :raises UnusableShapes: an extra shapes file cannot be used.
     :raises ValueError: an unknown engine.
@@ -663,7 +674,7 @@ def validate_submissions(
         raise ValueError(f"unknown engine {engine!r}; expected 'fast' or 'pyshacl'")
     extra = [read_shapes(path) for path in extra_shapes]
     named = {n for graph in extra for n in graph.objects(None, SH.targetNode)}
-    data = build_data_graph(submissions, accepted, named)
+    data = build_data_graph(submissions, accepted, named, scheme)
     if extra:
         shapes = Graph()
         shapes += bundled_shapes()
