@@ -17,7 +17,7 @@ dataset, or a SPARQL 1.1 endpoint (:func:`cityculture.store.opening.open_backend
 
 >>> from cityculture import pipeline
 >>> done = cityculture.example()      # the bundled GPCI 2023 example, accepted and assessed
->>> done.report.conforms
+>>> done.report.accepted
 True
 >>> again = pipeline.assess(done.store, "gpci-2023")
 >>> again.framework.iri

@@ -1,7 +1,7 @@
 """The toolkit's stages in their order, over one store: accept, assess, publish.
 
 This module is the only one that knows the order ingest -> validate -> store -> assess ->
-publish and the policy between the stages (nothing is stored unless every file conforms;
+publish and the policy between the stages (nothing is stored unless every file is accepted;
 publishing reads a store through the store interface). The stages themselves live in their
 packages; the command line parses options, calls these functions and prints.
 """
@@ -72,7 +72,7 @@ def example() -> Example:
     Foundation) of 48 cities; it is assessed with the paper's framework.
 
     >>> done = example()
-    >>> done.report.conforms, done.run.iri == EXAMPLE_RUN
+    >>> done.report.accepted, done.run.iri == EXAMPLE_RUN
     (True, True)
     >>> from cityculture.assess.results import city_results
     >>> len(city_results(done.store, done.run.iri))
@@ -83,7 +83,7 @@ def example() -> Example:
     path = resource_path("examples", "gpci-2023-submission.csv")
     submission = read_submission(path, body=EXAMPLE_BODY)
     report = validate_submissions([submission])
-    if not report.conforms:
+    if not report.accepted:
         raise InvalidExample(report.to_table())
     store = OxigraphBackend()
     store.replace_graph(submission.iri, submission.ntriples())
