@@ -12,7 +12,7 @@ import sys
 import tempfile
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -20,19 +20,33 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cityculture import __version__
+from cityculture import __version__, interruption
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
 from cityculture.assess.run import run_assessment
 from cityculture.assess.sensitivity import rank_intervals
-from cityculture.cli_backend import EndpointOptions, endpoint_options, open_store, store_failure
-from cityculture.ingest.gpci import read_gpci
+from cityculture.cli_backend import (
+    EndpointOptions,
+    check_store_path,
+    endpoint_options,
+    open_store,
+    store_failure,
+)
 from cityculture.ingest.reader import INPUT_ERRORS, read_submission
 from cityculture.ingest.submission import Submission
 from cityculture.ingest.template import write_templates
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.namespaces import PREFIXES
+from cityculture.pipeline import (
+    load_files,
+    read_files,
+    store_submissions,
+    validate_against,
+    writing,
+)
+from cityculture.progress import configure as configure_progress
+from cityculture.progress import stage
 from cityculture.queries import (
     Parameter,
     QueryFile,
@@ -49,7 +63,6 @@ from cityculture.resources import resource_path
 from cityculture.store.backends import (
     Backend,
     InvalidRDFError,
-    accepted_triples,
     check_graph_name,
 )
 from cityculture.store.model_graphs import store_model_graphs
@@ -59,24 +72,44 @@ from cityculture.tables import render_table
 from cityculture.validate.engine import UnusableShapes, validate_submissions
 from cityculture.validate.findings import ValidationReport
 
+# "\b" (a backspace) before a paragraph keeps click from rewrapping its lines.
+_MAIN_HELP = """Knowledge graph and ontology toolkit for the soft power of city culture.
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+\b
+The model:      cityculture ontology elements | check | export
+Ingest:         cityculture template OUTDIR
+Validate:       cityculture validate FILE... [--format table|json|turtle]
+Store:          cityculture load FILE... --store PATH | --endpoint URL
+                cityculture push | pull [GRAPH]... --store PATH --endpoint URL
+Queries:        cityculture queries
+                cityculture query NAME|FILE.rq [--param NAME=VALUE]...
+Assess:         cityculture assess INPUT... [--framework paper|gpci-2023|FILE.ttl]
+                cityculture compare RUN_A RUN_B
+Publish:        cityculture publish OUTDIR --store PATH
+                cityculture serve SITE | --store PATH
+Example run:    cityculture example
+
+\b
+Exit codes:     0 done; 1 refused (violations, inconsistent ontology);
+                2 unusable input, option or store path; 3 store or endpoint failure;
+                4 Java missing (HermiT); 130 interrupted (Ctrl-C); 143 terminated.
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_MAIN_HELP)
 @click.version_option(__version__, prog_name="cityculture")
-def main() -> None:
-    r"""Knowledge graph and ontology toolkit for the soft power of city culture.
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on standard error (it is shown only on a terminal anyway).")
+def main(quiet: bool) -> None:
+    """Knowledge graph and ontology toolkit for the soft power of city culture."""
+    configure_progress(quiet=quiet)
+    interruption.install()
 
-    \b
-    The model:      cityculture ontology elements | check | export
-    Ingest:         cityculture template OUTDIR
-    Validate:       cityculture validate FILE... [--format table|json|turtle]
-    Store:          cityculture load FILE... --store PATH | --endpoint URL
-                    cityculture push | pull [GRAPH]... --store PATH --endpoint URL
-    Queries:        cityculture queries
-                    cityculture query NAME|FILE.rq [--param NAME=VALUE]...
-    Assess:         cityculture assess INPUT... [--framework paper|gpci-2023|FILE.ttl]
-                    cityculture compare RUN_A RUN_B
-    Example run:    cityculture example
-    """
+
+class JavaMissing(click.ClickException):
+    """HermiT needs Java and none was found (exit code 4, apart from "inconsistent")."""
+
+    exit_code = 4
 
 
 @main.group()
@@ -104,7 +137,7 @@ def ontology_elements(fmt: str) -> None:
 @click.argument("extra", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def ontology_check(extra: tuple[Path, ...], fmt: str) -> None:
-    """Check consistency with HermiT (exit 0 consistent, 1 inconsistent).
+    """Check consistency with HermiT (exit 0 consistent, 1 inconsistent, 4 no Java).
 
     EXTRA Turtle files (individuals, data) are checked together with the ontology and the
     indicator scheme; when they make it inconsistent, the offending individuals and their
@@ -123,7 +156,7 @@ def ontology_check(extra: tuple[Path, ...], fmt: str) -> None:
     try:
         report = check_consistency(graphs)
     except ReasonerUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise JavaMissing(str(exc)) from exc
     if fmt == "json":
         click.echo(json.dumps(report.__dict__ | {"ok": report.ok}, indent=2))
     else:
@@ -179,7 +212,7 @@ def example() -> None:
     try:
         report = check_consistency(explain=False)
     except ReasonerUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise JavaMissing(str(exc)) from exc
     verdict = "consistent" if report.ok else "INCONSISTENT"
     click.echo(f"HermiT: ontology and indicator scheme {verdict}")
     if not report.ok:
@@ -200,16 +233,21 @@ def example() -> None:
         click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
         _print_results(results, "table", store, run.iri)
 
-def _read_all(files: tuple[Path, ...], body: str) -> list[Submission]:
+@contextmanager
+def _unusable_input_exits() -> Iterator[None]:
+    """End the command with exit code 2 and one line when a file cannot be read at all."""
+    try:
+        yield
+    except INPUT_ERRORS as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _read_all(files: tuple[Path, ...], body: str, input_format: str = "submission",
+              ) -> list[Submission]:
     """Read every file; an unusable one ends the command with exit code 2 and one line."""
-    submissions = []
-    for path in files:
-        try:
-            submissions.append(read_submission(path, body=body))
-        except INPUT_ERRORS as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-    return submissions
+    with _unusable_input_exits():
+        return read_files(files, body=body, input_format=input_format)
 
 
 def _emit(report: ValidationReport, fmt: str) -> None:
@@ -251,14 +289,17 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable,
     3 store or endpoint failure.
     """
+    if endpoint is not None:
+        endpoint.check_whole_graphs()
     submissions = _read_all(files, body)
-    accepted = []
-    if store_path is not None or endpoint is not None:
-        with _opened(store_path, endpoint) as backend:
-            accepted = accepted_triples(backend)
     try:
-        report = validate_submissions(submissions, accepted=accepted,
-                                      extra_shapes=extra_shapes, engine=engine)
+        if store_path is not None or endpoint is not None:
+            with _opened(store_path, endpoint) as backend:
+                report = validate_against(submissions, backend, extra_shapes=extra_shapes,
+                                          engine=engine)
+        else:
+            report = validate_against(submissions, None, extra_shapes=extra_shapes,
+                                      engine=engine)
     except UnusableShapes as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -268,31 +309,19 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
 
 @contextmanager
 def _opened(store_path: Path | None, endpoint: EndpointOptions | None, *,
-            union_default_graph: bool = False) -> Iterator[Backend]:
-    """Open the store or endpoint; turn its failures into exit code 3; always close it."""
-    backend = open_store(store_path, endpoint, union_default_graph=union_default_graph)
+            union_default_graph: bool = False, create: bool = False) -> Iterator[Backend]:
+    """Open the store or endpoint; turn its failures into exit code 3; always close it.
+
+    A ``--store`` folder that holds no store is refused (exit code 2) unless ``create``.
+    """
+    backend = open_store(store_path, endpoint, union_default_graph=union_default_graph,
+                         create=create)
     try:
         yield backend
     except (EndpointError, InvalidRDFError, OSError) as exc:
         raise store_failure(exc) from exc
     finally:
         backend.close()
-
-
-def _store_submissions(backend: Backend, submissions: list[Submission]) -> None:
-    """Store each submission as one named graph; on a failure, remove the ones just added."""
-    existing = set(backend.graph_names())
-    added: list[str] = []
-    try:
-        for submission in submissions:
-            backend.replace_graph(submission.iri, submission.ntriples())
-            if submission.iri not in existing:
-                added.append(submission.iri)
-    except BaseException:
-        for graph in added:
-            with suppress(Exception):
-                backend.drop_graph(graph)
-        raise
 
 
 @main.command("load")
@@ -316,19 +345,22 @@ def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOpt
     """
     if store_path is None and endpoint is None:
         raise click.UsageError("give --store PATH or --endpoint URL")
-    submissions = _read_all(files, body)
-    with _opened(store_path, endpoint) as backend:
-        accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
-        report = validate_submissions(submissions, accepted=accepted)
-        if not report.conforms:
-            _emit(report, fmt)
-            click.echo("refused: nothing was stored", err=True)
-            sys.exit(1)
-        _store_submissions(backend, submissions)
-        store_model_graphs(backend)
-        for submission in submissions:
-            click.echo(f"stored {submission.path.name} as <{submission.iri}> "
-                       f"({len(submission.triples)} triples)")
+    if endpoint is not None:
+        endpoint.check_whole_graphs()
+    new_store = store_path is not None and check_store_path(store_path, create=True)
+    with _unusable_input_exits():
+        outcome = load_files(lambda: _opened(store_path, endpoint, create=new_store), files,
+                             body=body, new_store=new_store)
+    report = outcome.report
+    if not outcome.stored:
+        _emit(report, fmt)
+        click.echo("refused: nothing was stored", err=True)
+        sys.exit(1)
+    if new_store:
+        click.echo(f"created the store {store_path}", err=True)
+    for submission in outcome.submissions:
+        click.echo(f"stored {submission.path.name} as <{submission.iri}> "
+                   f"({len(submission.triples)} triples)")
     if report.findings:
         _emit(report, fmt)
 
@@ -517,7 +549,7 @@ _GRAPHS = click.argument("graphs", nargs=-1, metavar="[GRAPH]...")
 @main.command("push")
 @_GRAPHS
 @click.option("--store", "store_path", required=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              type=click.Path(file_okay=False, path_type=Path),
               help="The embedded store to copy from.")
 @endpoint_options
 def push(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | None) -> None:
@@ -528,6 +560,7 @@ def push(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
     """
     if endpoint is None:
         raise click.UsageError("give --endpoint URL")
+    endpoint.check_whole_graphs()
     with _opened(store_path, None) as source, _opened(None, endpoint) as target:
         _copy_graphs(source, target, graphs)
 
@@ -542,8 +575,14 @@ def pull(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
     """Copy named graphs (default: all) from an endpoint into the embedded store."""
     if endpoint is None:
         raise click.UsageError("give --endpoint URL")
-    with _opened(None, endpoint) as source, _opened(store_path, None) as target:
+    endpoint.check_whole_graphs()
+    new_store = check_store_path(store_path, create=True)
+    with _opened(None, endpoint) as source, \
+            _opened(store_path, None, create=new_store) as target, \
+            writing(target, created=new_store):
         _copy_graphs(source, target, graphs)
+    if new_store:
+        click.echo(f"created the store {store_path}", err=True)
 
 
 @main.command("template")
@@ -557,21 +596,13 @@ def template(outdir: Path) -> None:
 def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
                  input_format: str) -> None:
     """Read, validate and store input files; exit 1 on violations, 2 on unusable input."""
-    if input_format == "gpci-json":
-        try:
-            submissions = [read_gpci(path) for path in files]
-        except INPUT_ERRORS as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-    else:
-        submissions = _read_all(files, body)
-    report = validate_submissions(
-        submissions, accepted=accepted_triples(store, exclude=tuple(s.iri for s in submissions)))
+    submissions = _read_all(files, body, input_format)
+    report = validate_against(submissions, store)
     if not report.conforms:
         click.echo(report.to_table(), err=True)
         click.echo("refused: the input does not conform; nothing was assessed", err=True)
         sys.exit(1)
-    _store_submissions(store, submissions)
+    store_submissions(store, submissions)
 
 
 def graph_turtle(store: Backend, graph: str) -> str:
@@ -639,24 +670,24 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
         framework = resolve_framework(framework_name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    if endpoint is not None and inputs:
+        endpoint.check_whole_graphs()
     with _opened(store_path, endpoint) as store:
-        steps = ["ingest and validate", "assess", "report"]
-        with click.progressbar(steps, label="assessing", file=sys.stderr,
-                               item_show_func=lambda s: s) as bar:
-            for step in bar:
-                if step == "ingest and validate" and inputs:
-                    _load_inputs(store, inputs, body, input_format)
-                elif step == "assess":
-                    run = run_assessment(store, framework, year=year)
-                    results = city_results(store, run.iri, year)
-                elif step == "report" and outdir is not None:
-                    written = write_report(results, outdir, run=run.iri,
-                                           framework=framework.iri,
-                                           run_turtle=graph_turtle(store, run.iri))
+        with writing(store):
+            if inputs:
+                _load_inputs(store, inputs, body, input_format)
+            with stage("assessing", unit="steps"):
+                run = run_assessment(store, framework, year=year)
+        results = city_results(store, run.iri, year)
+        if outdir is not None:
+            with stage("writing the report"):
+                written = write_report(results, outdir, run=run.iri, framework=framework.iri,
+                                       run_turtle=graph_turtle(store, run.iri))
         if not results:
             raise click.ClickException("no city could be assessed: no observations of the "
                                        "framework's indicators")
         _print_results(results, fmt, store, run.iri)
+        click.echo(f"run <{run.iri}>", err=fmt != "table")
         if outdir is not None:
             click.echo(f"wrote {len(written)} files to {outdir} (open report.html)", err=True)
         if classify:
@@ -670,8 +701,9 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 [[names.get(c, c), ", ".join(sorted(x.rsplit("/", 1)[-1] for x in found))]
                  for c, found in sorted(classes.items(), key=lambda i: names.get(i[0], ""))]))
         if sensitivity:
-            intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
-                                       year=year)
+            with stage(f"sensitivity: {sensitivity} samples", unit="samples"):
+                intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
+                                           year=year)
             click.echo(render_table(
                 ["city", "rank", "median rank", "5 %", "95 %"],
                 [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib.term import Identifier
@@ -32,12 +33,19 @@ HIDDEN_SUFFIXES = (STAGING_SUFFIX, LOADING_SUFFIX)
 _COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 
+def is_store_directory(path: Path) -> bool:
+    """Tell whether ``path`` is a directory holding an on-disk store (RocksDB's ``CURRENT``)."""
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
 class EmbeddedStore:
     """An Oxigraph store holding accepted submissions as named graphs."""
 
     def __init__(self, path: Path | None = None) -> None:
         """Open (or create) a store in ``path``, or in memory when ``path`` is None."""
         self.path = path
+        self.guarded = False
+        """True while an all-or-nothing block (:mod:`cityculture.store.checkpoint`) runs."""
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
         self._recover()
 
@@ -64,10 +72,17 @@ class EmbeddedStore:
         return [n for n in names if include_staging or not n.endswith(HIDDEN_SUFFIXES)]
 
     def close(self) -> None:
-        """Release the store (and its directory lock)."""
-        if self.path is not None:
+        """Release the store (and its directory lock); closing twice does nothing."""
+        if not hasattr(self, "_store"):
+            return
+        if self.path is not None and self.path.exists():
             self._store.flush()
         del self._store
+
+    def reopen(self) -> None:
+        """Open the store directory again (after :meth:`close` and a change on disk)."""
+        self.close()
+        self._store = ox.Store(str(self.path)) if self.path is not None else ox.Store()
 
     def __enter__(self) -> EmbeddedStore:
         return self
@@ -75,8 +90,10 @@ class EmbeddedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def replace_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
+    def replace_graph(self, name: ox.NamedNode, ntriples: bytes | BinaryIO) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
+
+        ``ntriples``: bytes, or a binary file-like object the bulk loader reads as it goes.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
@@ -95,7 +112,7 @@ class EmbeddedStore:
         if self.path is not None:
             self._store.flush()
 
-    def _load_new_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
+    def _load_new_graph(self, name: ox.NamedNode, ntriples: bytes | BinaryIO) -> None:
         """Bulk-load a graph that does not exist yet, between two writes of a marker graph.
 
         In memory there is nothing to recover after a crash, so no marker is written.

@@ -1,0 +1,179 @@
+"""The ingest -> validate -> store stages as the commands run them, with progress and rollback.
+
+``cityculture load`` and ``cityculture assess INPUT...`` both read files, validate them against
+what the store accepted already, and store them; this module holds that order and its policy
+once: each stage reports its progress (:mod:`cityculture.progress`); nothing is stored unless
+every file conforms; and the write of the submissions and the model graphs is all-or-nothing,
+for an on-disk store through a checkpoint that is put back on failure or interruption
+(:mod:`cityculture.store.checkpoint`), elsewhere by removing the graphs the write added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cityculture.ingest.gpci import read_gpci
+from cityculture.ingest.reader import read_submission
+from cityculture.ingest.submission import Submission
+from cityculture.progress import Stage, stage
+from cityculture.store.backends import Backend, OxigraphBackend, accepted_triples
+from cityculture.store.checkpoint import all_or_nothing
+from cityculture.store.model_graphs import store_model_graphs
+from cityculture.validate.engine import validate_submissions
+from cityculture.validate.findings import ValidationReport
+
+_SOURCE_ROW = "https://w3id.org/cityculture/ontology/sourceRow"
+
+
+@dataclass
+class LoadOutcome:
+    """What a load did: the submissions read, their validation, and whether they were stored."""
+
+    submissions: list[Submission]
+    report: ValidationReport
+    stored: bool
+
+
+def read_files(files: Sequence[Path], *, body: str,
+               input_format: str = "submission") -> list[Submission]:
+    """Read every file (stage ``reading``); an unusable one raises one of ``INPUT_ERRORS``."""
+    submissions = []
+    with stage("reading", total=len(files), unit="files") as current:
+        for path in files:
+            current.name = f"reading {path.name}"
+            submissions.append(read_gpci(path) if input_format == "gpci-json"
+                               else read_submission(path, body=body))
+            current.advance()
+    return submissions
+
+
+def row_count(submissions: Sequence[Submission]) -> int:
+    """Count the rows read (observations with a source row; RDF files count their triples)."""
+    rows = 0
+    for submission in submissions:
+        if submission.kind == "tabular":
+            rows += sum(1 for t in submission.triples if t.predicate.value == _SOURCE_ROW)
+        else:
+            rows += len(submission.triples)
+    return rows
+
+
+def validate_against(submissions: Sequence[Submission], backend: Backend | None = None,
+             **options: object) -> ValidationReport:
+    """Validate the submissions, against what ``backend`` accepted already (stage ``validating``).
+
+    The submissions' own graphs are left out of the accepted data (they are being replaced).
+    """
+    accepted: list[ox.Triple] = []
+    if backend is not None:
+        with stage("reading the accepted data", unit="triples") as current:
+            accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
+            current.update(len(accepted))
+    rows = row_count(submissions)
+    with stage(f"validating {rows:,} rows"):
+        return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
+
+
+class _Chunks:
+    """The submissions' N-Triples, serialised a slice at a time as the store reads them.
+
+    The store's bulk loader reads a file-like object: serialising on demand keeps one slice of
+    N-Triples in memory instead of the whole file's, and tells the stage how far the load is.
+    """
+
+    SLICE = 50_000
+
+    def __init__(self, triples: list[ox.Triple], current: Stage) -> None:
+        self._triples = triples
+        self._next = 0
+        self._buffer = b""
+        self._stage = current
+
+    def read(self, size: int = -1) -> bytes:
+        while (size < 0 or len(self._buffer) < size) and self._next < len(self._triples):
+            part = self._triples[self._next:self._next + self.SLICE]
+            self._buffer += ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""
+            self._next += len(part)
+            self._stage.advance(len(part))
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
+                      created: bool = False) -> None:
+    """Store each submission as one named graph, with the model graphs: all or nothing.
+
+    ``created``: the on-disk store was created by this command (removed again on failure).
+    """
+    total = sum(len(s.triples) for s in submissions)
+    with stage("storing", total=total, unit="triples") as current:
+        if isinstance(backend, OxigraphBackend):
+            with writing(backend, created=created):
+                for submission in submissions:
+                    backend.store.replace_graph(submission.graph_name,
+                                                _Chunks(submission.triples, current))
+                store_model_graphs(backend)
+            return
+        _store_with_removal(backend, submissions, current)
+
+
+def _store_with_removal(backend: Backend, submissions: Sequence[Submission],
+                        current: Stage) -> None:
+    """Store graph by graph; on a failure, remove the graphs this call added."""
+    existing = set(backend.graph_names())
+    added: list[str] = []
+    try:
+        for submission in submissions:
+            backend.replace_graph(submission.iri, submission.ntriples())
+            current.advance(len(submission.triples))
+            if submission.iri not in existing:
+                added.append(submission.iri)
+        store_model_graphs(backend)
+    except BaseException:
+        for graph in added:
+            with suppress(Exception):
+                backend.drop_graph(graph)
+        raise
+
+
+def load_files(opened: Callable[[], AbstractContextManager[Backend]], files: Sequence[Path], *,
+               body: str, new_store: bool = False) -> LoadOutcome:
+    """Read, validate and (if every file conforms) store files: the ``load`` command's work.
+
+    ``opened`` opens the store. ``new_store``: the store does not exist yet; the files are
+    validated before it is created (there is nothing accepted to check them against), so a
+    refused load creates nothing.
+    """
+    submissions = read_files(files, body=body)
+    if new_store:
+        report = validate_against(submissions)
+        if report.conforms:
+            with opened() as backend:
+                store_submissions(backend, submissions, created=True)
+        return LoadOutcome(submissions, report, stored=report.conforms)
+    with opened() as backend:
+        report = validate_against(submissions, backend)
+        if report.conforms:
+            store_submissions(backend, submissions)
+    return LoadOutcome(submissions, report, stored=report.conforms)
+
+
+@contextmanager
+def writing(backend: Backend, *, created: bool = False) -> Iterator[None]:
+    """Make what the block writes to an on-disk embedded store all-or-nothing.
+
+    Other stores need nothing here: the in-memory one ends with the process, and endpoint
+    writes are each one request (a graph replaced whole, a run written by updates).
+    """
+    if isinstance(backend, OxigraphBackend):
+        with all_or_nothing(backend.store, created=created):
+            yield
+    else:
+        yield
