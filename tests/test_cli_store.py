@@ -16,10 +16,11 @@ from click.testing import CliRunner, Result
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from cityculture.cli import _store_submissions, main
+from cityculture.cli import main
 from cityculture.ingest.reader import read_submission
 from cityculture.model import MODEL_GRAPH
-from cityculture.store.backends import OxigraphBackend
+from cityculture.pipeline import store_submissions
+from cityculture.store.backends import OxigraphBackend, RdflibBackend
 from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.results import dataframe, select
 from cityculture.store.servers import VirtuosoEndpoints, free_port
@@ -92,10 +93,10 @@ def test_load_refuses_a_bad_file_and_stores_nothing(loaded: Path, tmp_path: Path
     assert dump(loaded) == before
 
 
-def test_a_failed_store_removes_what_the_command_added(tmp_path: Path) -> None:
+def test_a_failed_store_removes_what_the_command_added() -> None:
     """If the second of two submissions cannot be stored, the first is taken out again."""
 
-    class FailsSecond(OxigraphBackend):
+    class FailsSecond(RdflibBackend):
         calls = 0
 
         def replace_graph(self, graph: str, ntriples: bytes) -> None:
@@ -104,13 +105,69 @@ def test_a_failed_store_removes_what_the_command_added(tmp_path: Path) -> None:
                 raise OSError("disk full")
             super().replace_graph(graph, ntriples)
 
-    backend = FailsSecond(tmp_path / "store")
+    backend = FailsSecond()
     first = read_submission(TINY)
     second = read_submission(DATA / "tabular" / "clean.csv")
     with pytest.raises(OSError, match="disk full"):
-        _store_submissions(backend, [first, second])
+        store_submissions(backend, [first, second])
     assert backend.graph_names() == []
+
+
+def test_a_failed_store_puts_the_store_on_disk_back(loaded: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """On disk, the checkpoint taken before the write replaces the store: same quads, no
+    leftover checkpoint or discarded folder next to it."""
+    before = dump(loaded)
+    calls: list[str] = []
+    original = EmbeddedStore.replace_graph
+
+    def fails_second(self: EmbeddedStore, name: object, data: object) -> None:
+        calls.append(str(name))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        original(self, name, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EmbeddedStore, "replace_graph", fails_second)
+    backend = OxigraphBackend(loaded)
+    with pytest.raises(OSError, match="disk full"):
+        store_submissions(backend, [read_submission(DATA / "tabular" / "clean.csv"),
+                                    read_submission(TINY)])
+    assert backend.graph_names()  # the backend is usable again, on the restored store
     backend.close()
+    assert len(calls) == 2
+    assert dump(loaded) == before
+    assert [p.name for p in loaded.parent.iterdir()] == [loaded.name]
+
+
+def test_store_paths_must_exist_except_for_load(loaded: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "stroe"
+    for args in (["query", "cq01-elements-and-roles"], ["validate", TINY],
+                 ["assess"], ["publish", tmp_path / "site"], ["serve"]):
+        result = cc(*args, "--store", missing)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.strip().splitlines() == [
+            f"Error: --store {missing}: does not exist (cityculture load FILE --store PATH "
+            "creates one)"], args
+    assert not missing.exists()
+    result = cc("load", TINY, "--store", missing)
+    assert result.exit_code == 0, result.output
+    assert f"created the store {missing}" in result.stderr
+
+
+def test_a_refused_load_creates_no_store(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(TINY.read_text(encoding="utf-8").replace(",2023,10,", ",2023,ten,", 1),
+                   encoding="utf-8")
+    result = cc("load", bad, "--store", tmp_path / "new")
+    assert result.exit_code == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_endpoint_without_a_graph_store_url_is_one_line(tmp_path: Path) -> None:
+    result = cc("load", TINY, "--endpoint", "http://127.0.0.1:9/sparql")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--gsp-endpoint" in result.stderr
 
 
 def test_query_binds_labels_prefixed_names_and_numbers(assessed: tuple[Path, str]) -> None:
