@@ -7,9 +7,11 @@ publish) or to the model itself (``ontology``). Every listing command has ``--fo
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import tempfile
+import textwrap
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from cityculture import __version__, interruption
@@ -193,10 +196,37 @@ def ontology_export(fmt: str, what: str, output: Path | None) -> None:
 
 
 @main.command("queries")
-def list_queries() -> None:
-    """List the bundled SPARQL queries with the question each answers."""
-    rows = [[name, load_query(name).title] for name in query_names()]
-    click.echo(render_table(["name", "question"], rows))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_queries(fmt: str) -> None:
+    """List the bundled SPARQL queries: the question each answers and its parameters.
+
+    The update files (steps of ``cityculture assess``, not run by ``cityculture query``) are
+    listed apart.
+    """
+    files = [load_query(name) for name in query_names()]
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"name": q.name, "kind": "update" if q.is_update else "query",
+             "question": q.question,
+             "parameters": [{"name": p.name, "type": p.kind, "required": p.required}
+                            for p in declared_parameters(q)]}
+            for q in files], ensure_ascii=False, indent=2))
+        return
+    for heading, group in (("Queries (cityculture query NAME [--param NAME=VALUE]...):",
+                            [q for q in files if not q.is_update]),
+                           ("Updates (steps of cityculture assess; not run by query):",
+                            [q for q in files if q.is_update])):
+        click.echo(heading)
+        for query_file in group:
+            click.echo(f"  {query_file.name}")
+            for line in textwrap.wrap(query_file.question, 88):
+                click.echo(f"      {line}")
+            parameters = declared_parameters(query_file)
+            if parameters and not query_file.is_update:
+                click.echo("      parameters: " + ", ".join(
+                    f"{p.name} ({p.kind}{', required' if p.required else ''})"
+                    for p in parameters))
+        click.echo("")
 
 
 @main.command("example")
@@ -379,16 +409,35 @@ def _parse_params(query: QueryFile, pairs: tuple[str, ...],
         name = name.strip().lstrip("?$")
         if not sep or not name:
             raise click.UsageError(f"--param {pair!r}: write name=value")
-        parameter = declared.get(name) or Parameter(name, _guess_kind(text), False, "")
+        parameter = declared.get(name) or _undeclared(query, declared, name, text)
         try:
             term = parameter_term(parameter, text)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        bound[name] = term if term is not None else _lookup(backend, name, text)
+        if term is None:
+            term = _lookup(backend, name, text)
+        elif str(term).startswith(_WIKIDATA_ENTITY):
+            term = _lookup(backend, name, str(term), missing_ok=True) or term
+        bound[name] = term
     missing = [p.name for p in declared.values() if p.required and p.name not in bound]
     if missing:
         raise click.UsageError(f"{query.name} needs --param {'=... --param '.join(missing)}=...")
     return bound
+
+
+def _undeclared(query: QueryFile, declared: dict[str, Parameter], name: str,
+                text: str) -> Parameter:
+    """Accept an undeclared parameter only in a file that declares none and uses the variable.
+
+    A misspelt parameter must not be dropped silently (the query would answer for all).
+    """
+    if declared:
+        raise click.UsageError(f"{query.name} has no parameter {name!r}; its parameters: "
+                               + ", ".join(declared))
+    if not re.search(rf"[?$]{re.escape(name)}\b", masked(query.text)):
+        raise click.UsageError(f"{query.name} has no parameter {name!r}: it declares none "
+                               f"and has no variable ?{name}")
+    return Parameter(name, _guess_kind(text), False, "")
 
 
 def _guess_kind(text: str) -> str:
@@ -404,22 +453,37 @@ def expand_iri_or_none(text: str) -> URIRef | None:
         return None
 
 
+# A name is a label, a notation or a Wikidata QID (``Q90``, what a statistics office submits);
+# a Wikidata IRI finds the resource that is owl:sameAs it.
 _LOOKUP = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX csp: <https://w3id.org/cityculture/ontology/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT DISTINCT ?resource WHERE {
-  GRAPH ?g { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation ?name }
-  FILTER (STR(?name) = ?text)
+  GRAPH ?g {
+    { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation|csp:qid ?name
+      FILTER (STR(?name) = ?text) }
+    UNION
+    { ?resource owl:sameAs ?same FILTER (STR(?same) = ?text) }
+  }
 } ORDER BY ?resource LIMIT 20"""
+_WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 
-def _lookup(backend: Backend, name: str, text: str) -> URIRef:
+def _lookup(backend: Backend, name: str, text: str, *, missing_ok: bool = False,
+            ) -> URIRef | None:
     """Find the one resource labelled ``text`` (NFC), bound as a literal, never pasted."""
     wanted = unicodedata.normalize("NFC", text.strip())
+    if re.fullmatch(r"q[1-9][0-9]*", wanted):
+        wanted = wanted.upper()
     rows = backend.select(_LOOKUP, {"text": Literal(wanted)})
     found = [row["resource"] for row in rows if isinstance(row["resource"], URIRef)]
+    if not found and missing_ok:
+        return None
     if not found:
         raise click.UsageError(f"--param {name}: no resource is labelled {wanted!r} "
-                               "(give an IRI, a prefixed name such as csp:cohesion, or a label)")
+                               "(give an IRI, a prefixed name such as csp:cohesion, a Wikidata "
+                               "QID such as Q90, or a label)")
     if len(found) > 1:
         raise click.UsageError(f"--param {name}: {wanted!r} names {len(found)} resources: "
                                + ", ".join(f"<{iri}>" for iri in found[:5]))
@@ -435,7 +499,37 @@ def _cell(term: Identifier | None) -> str:
             if str(term).startswith(str(namespace)) and len(str(term)) > len(str(namespace)):
                 return f"{prefix}:{str(term)[len(str(namespace)):]}"
         return f"<{term}>"
+    if isinstance(term, Literal) and term.datatype is not None and \
+            str(term.datatype) in _ROUNDED_TYPES:
+        return rounded(str(term))
     return str(term)
+
+
+_ROUNDED_TYPES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
+
+
+def rounded(lexical: str, digits: int = 6) -> str:
+    """Round a decimal or double for a terminal table: ``digits`` significant digits.
+
+    Tables are for reading; ``--format json`` and ``csv`` keep every digit. Differences below
+    1e-9 of rounding errors (``-0.0000000000000142``) read as 0.
+
+    >>> rounded("-0.000000000000014210854715202004"), rounded("73.21543219"), rounded("1234567.8")
+    ('0', '73.2154', '1234568')
+    >>> rounded("0.000412345"), rounded("NaN"), rounded("12")
+    ('0.000412345', 'NaN', '12')
+    """
+    try:
+        value = float(lexical)
+    except ValueError:
+        return lexical
+    if not math.isfinite(value):
+        return lexical
+    if abs(value) < 1e-9:
+        return "0"
+    places = min(max(0, digits - 1 - math.floor(math.log10(abs(value)))), 12)
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @main.command("query")
