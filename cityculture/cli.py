@@ -460,12 +460,9 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX csp: <https://w3id.org/cityculture/ontology/>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT DISTINCT ?resource WHERE {
-  GRAPH ?g {
-    { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation|csp:qid ?name
-      FILTER (STR(?name) = ?text) }
-    UNION
-    { ?resource owl:sameAs ?same FILTER (STR(?same) = ?text) }
-  }
+  GRAPH ?g { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation|csp:qid|owl:sameAs
+                       ?name }
+  FILTER (STR(?name) = ?text)
 } ORDER BY ?resource LIMIT 20"""
 _WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from cityculture.cli import main
+from cityculture.cli import main, rounded
 from cityculture.ingest.reader import read_submission
 from cityculture.model import MODEL_GRAPH
 from cityculture.pipeline import store_submissions
@@ -198,6 +198,83 @@ def test_query_parameter_errors(assessed: tuple[Path, str]) -> None:
     unknown = cc("query", "cq04-city-scores", "--store", store, "--param", f"run={run}",
                  "--param", "city=Atlantis")
     assert unknown.exit_code == 2 and "no resource is labelled 'Atlantis'" in unknown.output
+
+
+def test_a_misspelt_parameter_is_an_error_naming_the_known_ones(
+        assessed: tuple[Path, str]) -> None:
+    store, run = assessed
+    result = cc("query", "cq04-city-scores", "--store", store, "--param", f"run={run}",
+                "--param", "cty=Alpha")
+    assert result.exit_code == 2
+    assert "no parameter 'cty'; its parameters: run, city, year" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_city_is_found_by_qid_iri_or_label(assessed: tuple[Path, str]) -> None:
+    store, run = assessed
+
+    def rows(city: str) -> list[dict[str, str]]:
+        result = cc("query", "cq04-city-scores", "--store", store, "--format", "json",
+                    "--param", f"run={run}", "--param", f"city={city}")
+        assert result.exit_code == 0, result.output
+        return sparql_json_rows(result.stdout)
+
+    by_label = rows("Alpha")
+    assert by_label and {r["city"] for r in by_label} == {ALPHA}
+    for spelling in ("Q1001", "q1001", ALPHA, "http://www.wikidata.org/entity/Q1001"):
+        assert rows(spelling) == by_label, spelling
+
+
+def test_tables_round_numbers_and_json_keeps_every_digit(assessed: tuple[Path, str]) -> None:
+    store, run = assessed
+    args = ("query", "cq05-soft-hard-balance", "--store", store, "--param", f"run={run}")
+    full = sparql_json_rows(cc(*args, "--format", "json").stdout)
+    lines = cc(*args).stdout.splitlines()
+    spans, start = [], 0
+    for dashes in lines[1].split("  "):  # the column widths are the dash runs
+        spans.append((start, start + len(dashes)))
+        start += len(dashes) + 2
+    table = [{lines[0][a:b].strip(): line[a:b].strip() for a, b in spans} for line in lines[2:]]
+    assert len(table) == len(full) > 0
+    checked = 0
+    for cells, row in zip(table, full, strict=True):
+        for column in ("soft", "hard", "gap", "ratio"):
+            if column in row:
+                assert cells[column] == rounded(row[column]), (column, row[column])
+                checked += row[column] != rounded(row[column])
+    assert checked  # some values had more digits than the table shows
+
+
+def test_assess_names_its_run(loaded: Path) -> None:
+    table = cc("assess", "--store", loaded, "--framework", FRAMEWORK)
+    assert table.exit_code == 0, table.output
+    assert f"run <{latest_run(loaded)}>" in table.stdout
+    as_json = cc("assess", "--store", loaded, "--framework", FRAMEWORK, "--format", "json")
+    json.loads(as_json.stdout)  # nothing but the results on stdout
+    assert f"run <{latest_run(loaded)}>" in as_json.stderr
+
+
+def test_queries_lists_questions_parameters_and_updates_apart() -> None:
+    listing = cc("queries")
+    assert listing.exit_code == 0
+    queries_part, updates_part = listing.stdout.split("Updates (")
+    assert "cq04-city-scores" in queries_part and "assess-03-ranks" in updates_part
+    assert "assess-03-ranks" not in queries_part
+    assert "parameters: run (IRI, required), city (IRI), year (integer)" in queries_part
+    assert "and which should it\n      draw lessons from, element by element?" in queries_part
+    entries = {e["name"]: e for e in json.loads(cc("queries", "--format", "json").stdout)}
+    assert entries["cq12-year-change"]["parameters"][1] == {
+        "name": "from", "type": "integer", "required": True}
+    assert entries["assess-03-ranks"]["kind"] == "update"
+
+
+def test_help_lists_one_command_per_line() -> None:
+    text = cc("--help").stdout
+    assert "\\b" not in text
+    lines = text.splitlines()
+    assert any(line.strip().startswith("Queries:") for line in lines)
+    assert sum("cityculture " in line for line in lines) >= 12
+    assert "Exit codes:" in text and "130" in text
 
 
 def test_query_files_ask_and_refusals(loaded: Path, tmp_path: Path) -> None:
