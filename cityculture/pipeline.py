@@ -79,31 +79,19 @@ def validate_against(submissions: Sequence[Submission], backend: Backend | None 
         return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
 
 
-class _Chunks:
-    """The submissions' N-Triples, serialised a slice at a time as the store reads them.
+PART = 200_000
+"""Triples per bulk-load part: Oxigraph's bulk loader holds a part in memory to sort it."""
 
-    The store's bulk loader reads a file-like object: serialising on demand keeps one slice of
-    N-Triples in memory instead of the whole file's, and tells the stage how far the load is.
+
+def ntriples_parts(triples: Sequence[ox.Triple], current: Stage) -> Iterator[bytes]:
+    """Yield the triples as N-Triples, a part at a time, advancing ``current`` as they go.
+
+    Serialising on demand keeps one part of N-Triples in memory instead of the whole file's.
     """
-
-    SLICE = 50_000
-
-    def __init__(self, triples: list[ox.Triple], current: Stage) -> None:
-        self._triples = triples
-        self._next = 0
-        self._buffer = b""
-        self._stage = current
-
-    def read(self, size: int = -1) -> bytes:
-        while (size < 0 or len(self._buffer) < size) and self._next < len(self._triples):
-            part = self._triples[self._next:self._next + self.SLICE]
-            self._buffer += ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""
-            self._next += len(part)
-            self._stage.advance(len(part))
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
+    for start in range(0, len(triples), PART):
+        part = triples[start:start + PART]
+        yield ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""
+        current.advance(len(part))
 
 
 def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
@@ -118,7 +106,7 @@ def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
             with writing(backend, created=created):
                 for submission in submissions:
                     backend.store.replace_graph(submission.graph_name,
-                                                _Chunks(submission.triples, current))
+                                                ntriples_parts(submission.triples, current))
                 store_model_graphs(backend)
             return
         _store_with_removal(backend, submissions, current)

@@ -31,13 +31,12 @@ STORING_CHILD = """
 import sys
 from cityculture import pipeline
 from cityculture.cli import main
-read = pipeline._Chunks.read
-def announced(self, size=-1):
-    if not getattr(self, "announced", False):
-        self.announced = True
-        print("storing", flush=True)
-    return read(self, size)
-pipeline._Chunks.read = announced
+parts = pipeline.ntriples_parts
+def announced(triples, current):
+    print("storing", flush=True)
+    yield from parts(triples, current)
+pipeline.ntriples_parts = announced
+pipeline.PART = 5_000  # several parts, so the signal comes between and during bulk loads
 main(sys.argv[1:])
 """
 

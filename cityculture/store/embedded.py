@@ -17,9 +17,8 @@ Marker and staging graphs are hidden from :meth:`EmbeddedStore.graph_names`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib.term import Identifier
@@ -90,20 +89,24 @@ class EmbeddedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def replace_graph(self, name: ox.NamedNode, ntriples: bytes | BinaryIO) -> None:
+    def replace_graph(self, name: ox.NamedNode, ntriples: bytes | Iterable[bytes]) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
 
-        ``ntriples``: bytes, or a binary file-like object the bulk loader reads as it goes.
+        ``ntriples``: bytes, or parts of N-Triples (each whole lines) bulk-loaded one after
+        the other: Oxigraph's bulk loader holds what it is given in memory to sort it, so a
+        large graph loaded in parts takes memory for one part, not for the whole graph.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
+        parts = [ntriples] if isinstance(ntriples, bytes) else ntriples
         if not self._store.contains_named_graph(name):
-            self._load_new_graph(name, ntriples)
+            self._load_new_graph(name, parts)
             return
         staging = ox.NamedNode(name.value + STAGING_SUFFIX)
         if self._store.contains_named_graph(staging):
             self._store.remove_graph(staging)
-        self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
+        for part in parts:
+            self._store.bulk_load(input=part, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
         self._store.update(
             f"DROP SILENT GRAPH <{name.value}> ; "
             f"ADD SILENT GRAPH <{staging.value}> TO GRAPH <{name.value}> ; "
@@ -112,7 +115,7 @@ class EmbeddedStore:
         if self.path is not None:
             self._store.flush()
 
-    def _load_new_graph(self, name: ox.NamedNode, ntriples: bytes | BinaryIO) -> None:
+    def _load_new_graph(self, name: ox.NamedNode, parts: Iterable[bytes]) -> None:
         """Bulk-load a graph that does not exist yet, between two writes of a marker graph.
 
         In memory there is nothing to recover after a crash, so no marker is written.
@@ -124,7 +127,8 @@ class EmbeddedStore:
                                     marker))
             self._store.flush()
         try:
-            self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            for part in parts:
+                self._store.bulk_load(input=part, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
         except BaseException:
             self._store.remove_graph(name)
             raise
