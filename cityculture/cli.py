@@ -785,7 +785,10 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
             from cityculture.assess.classify import classify_cities
 
             latest = year if year is not None else max(r.year for r in results)
-            classes = classify_cities(store, run.iri, latest)
+            try:
+                classes = classify_cities(store, run.iri, latest)
+            except ReasonerUnavailable as exc:
+                raise JavaMissing(str(exc)) from exc
             names = {r.city: r.name for r in results}
             click.echo(render_table(
                 ["city", f"classes ({latest}, inferred by HermiT)"],
