@@ -137,9 +137,3 @@ def stage(name: str, total: int | None = None, unit: str = "rows") -> Iterator[S
     finally:
         current.finish()
 
-
-def tracked(items: Iterator[object] | list[object], current: Stage) -> Iterator[object]:
-    """Yield ``items``, advancing ``current`` by one for each."""
-    for item in items:
-        yield item
-        current.advance()
