@@ -23,7 +23,7 @@ from cityculture.pipeline import store_submissions
 from cityculture.store.backends import OxigraphBackend, RdflibBackend
 from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.results import dataframe, select
-from cityculture.store.servers import VirtuosoEndpoints, free_port
+from tests.servers import VirtuosoEndpoints, free_port
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny-cities.csv"
