@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cityculture import progress
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny-cities.csv"
@@ -76,6 +78,7 @@ def _load_stderr(tmp_path: Path, *options: str) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.slow  # two child processes
 def test_load_reports_its_stages_on_a_terminal_unless_quiet(tmp_path: Path) -> None:
     shown = _load_stderr(tmp_path)
     rows = len(TINY.read_text(encoding="utf-8").splitlines()) - 1
