@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from cityculture.cli_backend import check_store_path
-from cityculture.interruption import undo_on_interrupt
+from cityculture.interruption import deferred, undo_on_interrupt
 from cityculture.progress import stage
 from cityculture.publish.describe import Publisher
 from cityculture.publish.iris import DEFAULT_BASE, check_base_iri
@@ -123,9 +123,10 @@ def serve(site: Path | None, store_path: Path | None, base: str, host: str, port
         raise click.ClickException(str(exc)) from exc
     click.echo(f"serving {site} on http://{host}:{port}/ (SPARQL at /sparql)", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                    timeout_graceful_shutdown=5)
+        with deferred() as signals:  # uvicorn shuts down gracefully on SIGINT and SIGTERM
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                        timeout_graceful_shutdown=5)
     finally:
         if temporary is not None:
             temporary.cleanup()
-    sys.exit(0)
+    sys.exit(128 + signals[0] if signals else 0)

@@ -23,6 +23,7 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _undo: list[tuple[str, Callable[[], None]]] = []
 _lock = threading.Lock()
 _installed = False
+_deferred: list[list[int]] = []
 
 
 def _ignore(_signum: int, _frame: object) -> None:
@@ -47,8 +48,13 @@ def _stop(signum: int) -> None:
 def _watch(read_fd: int) -> None:
     while True:
         data = os.read(read_fd, 1)
-        if data and data[0] in {int(s) for s in SIGNALS}:
-            _stop(data[0])  # later signals only write to the pipe: nobody reads it any more
+        if not data or data[0] not in {int(s) for s in SIGNALS}:
+            continue
+        with _lock:
+            if _deferred:  # the code running handles the signal itself
+                _deferred[-1].append(data[0])
+                continue
+        _stop(data[0])  # later signals only write to the pipe: nobody reads it any more
 
 
 def install() -> None:
@@ -80,3 +86,20 @@ def undo_on_interrupt(message: str, action: Callable[[], None]) -> Iterator[None
     finally:
         with _lock:
             _undo.remove(entry)
+
+
+@contextmanager
+def deferred() -> Iterator[list[int]]:
+    """Leave SIGINT and SIGTERM to the code inside (a server's graceful shutdown).
+
+    Yields the list of the signals that came meanwhile, for the caller to exit with
+    ``128 + signal`` once it has cleaned up.
+    """
+    caught: list[int] = []
+    with _lock:
+        _deferred.append(caught)
+    try:
+        yield caught
+    finally:
+        with _lock:
+            _deferred.remove(caught)
