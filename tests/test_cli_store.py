@@ -372,8 +372,9 @@ def test_load_and_query_on_virtuoso(virtuoso: VirtuosoEndpoints) -> None:
 
 
 def test_an_endpoint_that_is_down_is_named_and_nothing_changes(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{free_port()}/sparql"
-    result = cc("load", TINY, "--endpoint", url, "--retries", "1", "--timeout", "2")
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cc("load", TINY, "--endpoint", url, "--server", "oxigraph", "--retries", "1",
+                "--timeout", "2")
     assert result.exit_code == 3
     assert url in result.output
 
