@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import read_submission
+from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission
 from cityculture.progress import Stage, stage
 from cityculture.store.backends import Backend, OxigraphBackend, accepted_triples
@@ -56,7 +57,9 @@ def row_count(submissions: Sequence[Submission]) -> int:
     """Count the rows read (observations with a source row; RDF files count their triples)."""
     rows = 0
     for submission in submissions:
-        if submission.kind == "tabular":
+        if isinstance(submission.triples, SerialisedTriples):
+            rows += submission.triples.count_predicate(_SOURCE_ROW)
+        elif submission.kind == "tabular":
             rows += sum(1 for t in submission.triples if t.predicate.value == _SOURCE_ROW)
         else:
             rows += len(submission.triples)
@@ -83,11 +86,26 @@ PART = 200_000
 """Triples per bulk-load part: Oxigraph's bulk loader holds a part in memory to sort it."""
 
 
-def ntriples_parts(triples: Sequence[ox.Triple], current: Stage) -> Iterator[bytes]:
+def ntriples_parts(triples: Sequence[ox.Triple] | SerialisedTriples,
+                   current: Stage) -> Iterator[bytes]:
     """Yield the triples as N-Triples, a part at a time, advancing ``current`` as they go.
 
     Serialising on demand keeps one part of N-Triples in memory instead of the whole file's.
     """
+    if isinstance(triples, SerialisedTriples):
+        batch: list[bytes] = []
+        size = 0
+        for block, count in triples.parts():
+            batch.append(block)
+            size += count
+            if size >= PART:
+                yield b"".join(batch)
+                current.advance(size)
+                batch, size = [], 0
+        if batch:
+            yield b"".join(batch)
+            current.advance(size)
+        return
     for start in range(0, len(triples), PART):
         part = triples[start:start + PART]
         yield ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
 from cityculture.ingest.tabular import REQUIRED_COLUMNS, Table
 from cityculture.ingest.vocabulary import Vocabulary, vocabulary
@@ -128,7 +129,7 @@ def submission_from_tables(
     vocab = vocab or vocabulary()
     submitted = submitted or date.today()
     sub = ox.NamedNode(iri)
-    triples: list[ox.Triple] = []
+    triples = SerialisedTriples()  # a national file: millions of triples, kept compact
     add = triples.append
 
     agent = ox.NamedNode(AGENT_BASE + slug(body))
@@ -209,7 +210,7 @@ def submission_from_tables(
 
 
 def _describe_columns(
-    triples: list[ox.Triple], sub: ox.NamedNode, table: Table,
+    triples: SerialisedTriples, sub: ox.NamedNode, table: Table,
     extra_props: dict[str, ox.NamedNode],
 ) -> None:
     """Record which column each property came from, so findings can name the column."""
@@ -230,7 +231,7 @@ def _describe_columns(
 
 
 def _describe_city(
-    triples: list[ox.Triple], city: ox.NamedNode, facts: dict[str, set[str]]
+    triples: SerialisedTriples, city: ox.NamedNode, facts: dict[str, set[str]]
 ) -> None:
     triples.append(ox.Triple(city, RDF_TYPE, _n(CSP, "City")))
     for qid in sorted(facts["qid"]):
