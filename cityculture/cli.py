@@ -24,7 +24,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from cityculture import __version__, interruption
-from cityculture.assess.frameworks import resolve_framework
+from cityculture.assess.frameworks import BUILTIN, resolve_framework
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
 from cityculture.assess.run import run_assessment
@@ -37,8 +37,10 @@ from cityculture.cli_backend import (
     store_failure,
 )
 from cityculture.ingest.reader import INPUT_ERRORS, read_submission
+from cityculture.ingest.scheme import Scheme, UnusableScheme, load_scheme
 from cityculture.ingest.submission import Submission
 from cityculture.ingest.template import write_templates
+from cityculture.ingest.vocabulary import vocabulary
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.namespaces import PREFIXES
 from cityculture.pipeline import (
@@ -263,6 +265,15 @@ def example() -> None:
         click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
         _print_results(results, "table", store, run.iri)
 
+def _scheme(files: tuple[Path, ...] | list[Path]) -> Scheme:
+    """Read the researcher's scheme files; an unusable one ends with exit code 2 and one line."""
+    try:
+        return load_scheme(list(files), bundled=vocabulary().indicators)
+    except UnusableScheme as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
 @contextmanager
 def _unusable_input_exits() -> Iterator[None]:
     """End the command with exit code 2 and one line when a file cannot be read at all."""
@@ -273,11 +284,11 @@ def _unusable_input_exits() -> Iterator[None]:
         sys.exit(2)
 
 
-def _read_all(files: tuple[Path, ...], body: str, input_format: str = "submission",
-              ) -> list[Submission]:
+def _read_all(files: tuple[Path, ...], body: str, scheme: Scheme | None = None,
+              input_format: str = "submission") -> list[Submission]:
     """Read every file; an unusable one ends the command with exit code 2 and one line."""
     with _unusable_input_exits():
-        return read_files(files, body=body, input_format=input_format)
+        return read_files(files, body=body, input_format=input_format, scheme=scheme)
 
 
 def _emit(report: ValidationReport, fmt: str) -> None:
@@ -295,6 +306,11 @@ _BODY = click.option("--body", default="unspecified submitting body", show_defau
                      help="The submitting body (recorded as prov:wasAttributedTo).")
 _STORE = click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path),
                       default=None, help="Embedded store directory holding accepted data.")
+_SCHEME = click.option("--scheme", "scheme_files", multiple=True,
+                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                       help="A Turtle file declaring your own indicators (SKOS concepts with "
+                            "notation, label, unit, value kind, direction), units and city "
+                            "code lists (repeatable).")
 
 
 @main.command("validate")
@@ -306,11 +322,13 @@ _STORE = click.option("--store", "store_path", type=click.Path(file_okay=False, 
 @click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast",
               help="fast: shapes compiled to whole-graph SPARQL on Oxigraph; "
                    "pyshacl: the reference engine (slow on large files).")
+@_SCHEME
 @_BODY
 @_STORE
 @endpoint_options
 def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], engine: str,
-             body: str, store_path: Path | None, endpoint: EndpointOptions | None) -> None:
+             scheme_files: tuple[Path, ...], body: str, store_path: Path | None,
+             endpoint: EndpointOptions | None) -> None:
     """Validate submitted files (CSV, XLSX, Turtle, N-Triples, JSON-LD).
 
     With --store or --endpoint, the files are also checked against the accepted data there
@@ -321,15 +339,15 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     """
     if endpoint is not None:
         endpoint.check_whole_graphs()
-    submissions = _read_all(files, body)
+    scheme = _scheme(scheme_files)
+    submissions = _read_all(files, body, scheme)
+    options = {"extra_shapes": extra_shapes, "engine": engine, "scheme": scheme.triples}
     try:
         if store_path is not None or endpoint is not None:
             with _opened(store_path, endpoint) as backend:
-                report = validate_against(submissions, backend, extra_shapes=extra_shapes,
-                                          engine=engine)
+                report = validate_against(submissions, backend, **options)
         else:
-            report = validate_against(submissions, None, extra_shapes=extra_shapes,
-                                      engine=engine)
+            report = validate_against(submissions, None, **options)
     except UnusableShapes as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -359,16 +377,18 @@ def _opened(store_path: Path | None, endpoint: EndpointOptions | None, *,
 @_STORE
 @endpoint_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "turtle"]), default="table")
+@_SCHEME
 @_BODY
 def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOptions | None,
-         fmt: str, body: str) -> None:
+         fmt: str, scheme_files: tuple[Path, ...], body: str) -> None:
     """Validate files and add them to the store, each as one named graph; refuse what fails.
 
     The store is the embedded one in --store PATH, or a SPARQL 1.1 endpoint (--endpoint).
     Nothing is stored unless every file conforms (checked against what is stored already):
     the store stays exactly as it was. The ontology, the indicator scheme and the data cube
     structure are stored with the data (graphs under https://w3id.org/cityculture/graph/),
-    so the store answers every query of ``cityculture queries`` on its own.
+    so the store answers every query of ``cityculture queries`` on its own; so are the
+    --scheme files (graphs under https://w3id.org/cityculture/graph/scheme/).
 
     Exit codes: 0 stored, 1 refused (violations), 2 input unusable, 3 store or endpoint
     failure (nothing stored).
@@ -377,10 +397,11 @@ def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOpt
         raise click.UsageError("give --store PATH or --endpoint URL")
     if endpoint is not None:
         endpoint.check_whole_graphs()
+    scheme = _scheme(scheme_files)
     new_store = store_path is not None and check_store_path(store_path, create=True)
     with _unusable_input_exits():
         outcome = load_files(lambda: _opened(store_path, endpoint, create=new_store), files,
-                             body=body, new_store=new_store)
+                             body=body, new_store=new_store, scheme=scheme)
     report = outcome.report
     if not outcome.stored:
         _emit(report, fmt)
@@ -678,22 +699,34 @@ def pull(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
 
 @main.command("template")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-def template(outdir: Path) -> None:
-    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR."""
-    for path in write_templates(outdir):
+@click.option("--framework", "framework_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A framework (or scheme) Turtle file declaring its own indicators: list "
+                   "those, and its city codes if it declares a code list.")
+def template(outdir: Path, framework_file: Path | None) -> None:
+    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR.
+
+    Exit codes: 0 written, 2 the framework file is unusable or declares no indicator.
+    """
+    scheme = _scheme([framework_file]) if framework_file is not None else None
+    if scheme is not None and not scheme.indicators:
+        click.echo(f"error: {framework_file}: declares no indicator (a SKOS concept with "
+                   "skos:notation and csp:unit)", err=True)
+        sys.exit(2)
+    for path in write_templates(outdir, scheme):
         click.echo(f"wrote {path}")
 
 
 def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
-                 input_format: str) -> None:
+                 input_format: str, scheme: Scheme) -> None:
     """Read, validate and store input files; exit 1 on violations, 2 on unusable input."""
-    submissions = _read_all(files, body, input_format)
-    report = validate_against(submissions, store)
+    submissions = _read_all(files, body, scheme, input_format)
+    report = validate_against(submissions, store, scheme=scheme.triples)
     if not report.conforms:
         click.echo(report.to_table(), err=True)
         click.echo("refused: the input does not conform; nothing was assessed", err=True)
         sys.exit(1)
-    store_submissions(store, submissions)
+    store_submissions(store, submissions, scheme=scheme)
 
 
 def graph_turtle(store: Backend, graph: str) -> str:
@@ -728,7 +761,8 @@ def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str
 @main.command("assess")
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--framework", "framework_name", default="paper", show_default=True,
-              help="paper, gpci-2023, or a Turtle file defining a csp:AssessmentFramework.")
+              help="paper, gpci-2023, or a Turtle file defining a csp:AssessmentFramework "
+                   "(which may declare its own indicators and city code lists).")
 @click.option("--year", type=int, default=None, help="Only this year (default: all years).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "turtle"]),
               default="table")
@@ -743,12 +777,13 @@ def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str
 @click.option("--classify", is_flag=True,
               help="Classify the cities with HermiT (soft-power-led, hard-power-led, in "
                    "dislocation, in harmony) and write the inferred types into the run.")
+@_SCHEME
 @_BODY
 @_STORE
 @endpoint_options
 def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt: str,
            outdir: Path | None, input_format: str, sensitivity: int, seed: int,
-           classify: bool, body: str, store_path: Path | None,
+           classify: bool, scheme_files: tuple[Path, ...], body: str, store_path: Path | None,
            endpoint: EndpointOptions | None) -> None:
     """Assess cities: ingest and validate INPUTS, then score them with a framework.
 
@@ -761,12 +796,14 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
         framework = resolve_framework(framework_name)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    own = [] if framework_name in BUILTIN else [framework.path]
+    scheme = _scheme([*own, *scheme_files])
     if endpoint is not None and inputs:
         endpoint.check_whole_graphs()
     with _opened(store_path, endpoint) as store:
         with writing(store):
             if inputs:
-                _load_inputs(store, inputs, body, input_format)
+                _load_inputs(store, inputs, body, input_format, scheme)
             with stage("assessing", unit="steps"):
                 run = run_assessment(store, framework, year=year)
         results = city_results(store, run.iri, year)

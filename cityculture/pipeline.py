@@ -10,6 +10,7 @@ for an on-disk store through a checkpoint that is put back on failure or interru
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ import pyoxigraph as ox
 
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import read_submission
+from cityculture.ingest.scheme import Scheme
 from cityculture.ingest.serialised import SerialisedTriples
-from cityculture.ingest.submission import Submission
+from cityculture.ingest.submission import Submission, file_digest
+from cityculture.ingest.vocabulary import vocabulary
 from cityculture.progress import Stage, stage
 from cityculture.store.backends import Backend, OxigraphBackend, accepted_triples
 from cityculture.store.checkpoint import all_or_nothing
@@ -40,15 +43,19 @@ class LoadOutcome:
     stored: bool
 
 
-def read_files(files: Sequence[Path], *, body: str,
-               input_format: str = "submission") -> list[Submission]:
-    """Read every file (stage ``reading``); an unusable one raises one of ``INPUT_ERRORS``."""
+def read_files(files: Sequence[Path], *, body: str, input_format: str = "submission",
+               scheme: Scheme | None = None) -> list[Submission]:
+    """Read every file (stage ``reading``); an unusable one raises one of ``INPUT_ERRORS``.
+
+    ``scheme``: the researchers' own indicators and units, known besides the bundled ones.
+    """
     submissions = []
+    vocab = vocabulary().with_scheme(scheme) if scheme is not None else None
     with stage("reading", total=len(files), unit="files") as current:
         for path in files:
             current.name = f"reading {path.name}"
             submissions.append(read_gpci(path) if input_format == "gpci-json"
-                               else read_submission(path, body=body))
+                               else read_submission(path, body=body, vocab=vocab))
             current.advance()
     return submissions
 
@@ -112,9 +119,22 @@ def ntriples_parts(triples: Sequence[ox.Triple] | SerialisedTriples,
         current.advance(len(part))
 
 
+SCHEME_GRAPH = "https://w3id.org/cityculture/graph/scheme/"
+"""Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""
+
+
+def store_scheme(backend: Backend, scheme: Scheme | None) -> None:
+    """Store the scheme files' triples as one named graph keyed by their checksums."""
+    if scheme is None or not scheme.paths:
+        return
+    key = hashlib.sha256("".join(sorted(file_digest(p) for p in scheme.paths)).encode())
+    backend.replace_graph(SCHEME_GRAPH + key.hexdigest()[:20],
+                          ox.serialize(scheme.triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+
+
 def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
-                      created: bool = False) -> None:
-    """Store each submission as one named graph, with the model graphs: all or nothing.
+                      created: bool = False, scheme: Scheme | None = None) -> None:
+    """Store each submission as one named graph, with the model and scheme graphs, all at once.
 
     ``created``: the on-disk store was created by this command (removed again on failure).
     """
@@ -126,8 +146,10 @@ def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
                     backend.store.replace_graph(submission.graph_name,
                                                 ntriples_parts(submission.triples, current))
                 store_model_graphs(backend)
+                store_scheme(backend, scheme)
             return
         _store_with_removal(backend, submissions, current)
+        store_scheme(backend, scheme)
 
 
 def _store_with_removal(backend: Backend, submissions: Sequence[Submission],
@@ -150,24 +172,25 @@ def _store_with_removal(backend: Backend, submissions: Sequence[Submission],
 
 
 def load_files(opened: Callable[[], AbstractContextManager[Backend]], files: Sequence[Path], *,
-               body: str, new_store: bool = False) -> LoadOutcome:
+               body: str, new_store: bool = False, scheme: Scheme | None = None) -> LoadOutcome:
     """Read, validate and (if every file conforms) store files: the ``load`` command's work.
 
     ``opened`` opens the store. ``new_store``: the store does not exist yet; the files are
     validated before it is created (there is nothing accepted to check them against), so a
     refused load creates nothing.
     """
-    submissions = read_files(files, body=body)
+    submissions = read_files(files, body=body, scheme=scheme)
+    declared = scheme.triples if scheme is not None else []
     if new_store:
-        report = validate_against(submissions)
+        report = validate_against(submissions, scheme=declared)
         if report.conforms:
             with opened() as backend:
-                store_submissions(backend, submissions, created=True)
+                store_submissions(backend, submissions, created=True, scheme=scheme)
         return LoadOutcome(submissions, report, stored=report.conforms)
     with opened() as backend:
-        report = validate_against(submissions, backend)
+        report = validate_against(submissions, backend, scheme=declared)
         if report.conforms:
-            store_submissions(backend, submissions)
+            store_submissions(backend, submissions, scheme=scheme)
     return LoadOutcome(submissions, report, stored=report.conforms)
 
 

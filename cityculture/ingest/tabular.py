@@ -34,6 +34,25 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 """Columns every submission must have (normalised names, see :func:`normalise_header`)."""
 
+ALTERNATIVE_COLUMNS: dict[str, tuple[str, ...]] = {"city_qid": ("city_code",)}
+"""A required column that another may stand in for: ``city_code`` (a code from a code list
+declared in RDF) instead of ``city_qid``."""
+
+
+def satisfied_columns(names: set[str]) -> list[str]:
+    """Return the required columns that ``names`` has, itself or by an alternative.
+
+    >>> satisfied_columns({"city_code", "year"})
+    ['city_qid', 'year']
+    """
+    return [name for name in REQUIRED_COLUMNS
+            if name in names or any(alt in names for alt in ALTERNATIVE_COLUMNS.get(name, ()))]
+
+
+def _shown(name: str) -> str:
+    """Return a required column as an error names it, with its alternatives."""
+    return " or ".join((name, *ALTERNATIVE_COLUMNS.get(name, ())))
+
 DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
 SNIFF_CHARS = 64 * 1024
@@ -365,8 +384,7 @@ def _required_in_header(header: str, delimiter: str) -> int:
         cells = next(csv.reader([header], delimiter=delimiter), [])
     except csv.Error:
         return 0
-    names = {normalise_header(cell) for cell in cells}
-    return sum(name in names for name in REQUIRED_COLUMNS)
+    return len(satisfied_columns({normalise_header(cell) for cell in cells}))
 
 
 def _read_delimited(
@@ -514,8 +532,7 @@ class _Header:
         return cls(original=original, columns=columns)
 
     def present(self) -> list[str]:
-        names = set(self.columns)
-        return [name for name in REQUIRED_COLUMNS if name in names]
+        return satisfied_columns(set(self.columns))
 
     def check(self, path: Path, sheet: str | None, max_columns: int,
               max_cell_chars: int) -> None:
@@ -544,7 +561,7 @@ class _Header:
                     f"{column_letter(index)}) both mean '{name}'",
                     row=1, column=name, sheet=sheet)
             seen[name] = index
-        missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+        missing = [name for name in REQUIRED_COLUMNS if name not in satisfied_columns(set(seen))]
         if missing:
             raise _missing_columns(path, sheet, missing, self.columns)
 
@@ -558,7 +575,8 @@ def _missing_columns(
     if len(found) == 1:
         hint = " (only one column was found: the delimiter must be one of , ; TAB |)"
     return UnusableInput(
-        path, f"required column{plural} missing: {', '.join(missing)}; columns found: "
+        path, f"required column{plural} missing: {', '.join(map(_shown, missing))}; "
+        "columns found: "
         f"{shown or '(none)'}{hint}", row=1, column=missing[0], sheet=sheet)
 
 

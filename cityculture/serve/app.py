@@ -45,6 +45,8 @@ MEDIA_TYPES = {
     ".json": "application/json",
     ".png": "image/png",
     ".css": "text/css",
+    ".xml": "application/xml",  # sitemap.xml
+    ".txt": "text/plain; charset=utf-8",  # robots.txt
 }
 SPARQL_FORM = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint · cityculture</title>
