@@ -23,6 +23,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -147,7 +148,8 @@ def _serve_start(store: Path) -> dict[str, object]:
             except OSError:
                 time.sleep(0.05)
     finally:
-        os.killpg(child.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have ended on its own
+            os.killpg(child.pid, signal.SIGTERM)
         child.wait(timeout=30)
     return {"seconds": seconds, "exit": 0 if seconds is not None else 1, "peak_mib": None}
 
