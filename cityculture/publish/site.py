@@ -401,8 +401,10 @@ def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                 "scores": scores,
                 "balance": _balance(balance) if balance else None,
                 "share": _share_text(writer, index, share, page) if share else None,
+                # CQ6 compares every pair of cities: for the latest year only
                 "peers": peer_summary(writer, source.run("cq06-peer-learning", {
-                    "run": URIRef(run), "city": URIRef(city), "year": Literal(year)}), page),
+                    "run": URIRef(run), "city": URIRef(city), "year": Literal(year)}), page)
+                if year == max(y for c, y in tables.scores if c == city) else [],
                 "quadrant": quadrant_chart(
                     index, tables.framework, _balance_rows(tables, year),
                     f"{index.label(city)} {year} among the assessed cities", highlight=city),
