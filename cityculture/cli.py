@@ -71,6 +71,7 @@ from cityculture.store.backends import (
     check_graph_name,
 )
 from cityculture.store.model_graphs import store_model_graphs
+from cityculture.store.offline_query import run_user_query
 from cityculture.store.remote import EndpointError
 from cityculture.store.results import sparql_csv, sparql_json
 from cityculture.tables import render_table
@@ -586,13 +587,13 @@ def _run_query(query_ref: str, params: tuple[str, ...], fmt: str, store_path: Pa
         if store_path is None and endpoint is None:
             store_model_graphs(backend)
         bindings = _parse_params(query_file, params, backend)
-        try:
-            if form == "ASK":
-                answer = backend.ask(query_file.text, bindings)
+        try:  # on the embedded store, in a process without network access
+            answer = run_user_query(backend, form, query_file.text, bindings)
+            if isinstance(answer, bool):
                 click.echo(json.dumps({"head": {}, "boolean": answer}) if fmt == "json"
                            else str(answer).lower())
                 return
-            rows = backend.select(query_file.text, bindings)
+            rows = answer
         except (SyntaxError, ValueError) as exc:
             raise click.UsageError(f"{query_file.path.name}: {exc}") from exc
     columns = list(rows[0]) if rows else _projected(query_file.text)
