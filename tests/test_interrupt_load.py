@@ -85,8 +85,9 @@ def _signal_and_wait(child: subprocess.Popen[str], sig: signal.Signals) -> float
 
 def _check_as_before(store: Path, before: bytes, size_before: int) -> None:
     assert _nquads(store) == before
-    # a few kB of RocksDB bookkeeping may differ; the load's data must be gone
-    assert _disk_size(store) <= size_before + 256 * 1024, (size_before, _disk_size(store))
+    # opening a store adds RocksDB bookkeeping (info log, options: a few hundred kB); the
+    # load's data (about 10 MB for the 4,000 rows) must be gone
+    assert _disk_size(store) <= size_before + 1024 * 1024, (size_before, _disk_size(store))
     assert [p.name for p in store.parent.iterdir() if p.name.startswith(".")] == []
 
 
