@@ -1,0 +1,208 @@
+"""The ingest -> validate -> store stages as the commands run them, with progress and rollback.
+
+``cityculture load`` and ``cityculture assess INPUT...`` both read files, validate them against
+what the store accepted already, and store them; this module holds that order and its policy
+once: each stage reports its progress (:mod:`cityculture.progress`); nothing is stored unless
+every file conforms; and the write of the submissions and the model graphs is all-or-nothing,
+for an on-disk store through a checkpoint that is put back on failure or interruption
+(:mod:`cityculture.store.checkpoint`), elsewhere by removing the graphs the write added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cityculture.ingest.gpci import read_gpci
+from cityculture.ingest.reader import read_submission
+from cityculture.ingest.scheme import Scheme
+from cityculture.ingest.serialised import SerialisedTriples
+from cityculture.ingest.submission import Submission, file_digest
+from cityculture.ingest.vocabulary import vocabulary
+from cityculture.progress import Stage, stage
+from cityculture.store.backends import Backend, OxigraphBackend, accepted_triples
+from cityculture.store.checkpoint import all_or_nothing
+from cityculture.store.model_graphs import store_model_graphs
+from cityculture.validate.engine import validate_submissions
+from cityculture.validate.findings import ValidationReport
+
+_SOURCE_ROW = "https://w3id.org/cityculture/ontology/sourceRow"
+
+
+@dataclass
+class LoadOutcome:
+    """What a load did: the submissions read, their validation, and whether they were stored."""
+
+    submissions: list[Submission]
+    report: ValidationReport
+    stored: bool
+
+
+def read_files(files: Sequence[Path], *, body: str, input_format: str = "submission",
+               scheme: Scheme | None = None) -> list[Submission]:
+    """Read every file (stage ``reading``); an unusable one raises one of ``INPUT_ERRORS``.
+
+    ``scheme``: the researchers' own indicators and units, known besides the bundled ones.
+    """
+    submissions = []
+    vocab = vocabulary().with_scheme(scheme) if scheme is not None else None
+    with stage("reading", total=len(files), unit="files") as current:
+        for path in files:
+            current.name = f"reading {path.name}"
+            submissions.append(read_gpci(path) if input_format == "gpci-json"
+                               else read_submission(path, body=body, vocab=vocab))
+            current.advance()
+    return submissions
+
+
+def row_count(submissions: Sequence[Submission]) -> int:
+    """Count the rows read (observations with a source row; RDF files count their triples)."""
+    rows = 0
+    for submission in submissions:
+        if isinstance(submission.triples, SerialisedTriples):
+            rows += submission.triples.count_predicate(_SOURCE_ROW)
+        elif submission.kind == "tabular":
+            rows += sum(1 for t in submission.triples if t.predicate.value == _SOURCE_ROW)
+        else:
+            rows += len(submission.triples)
+    return rows
+
+
+def validate_against(submissions: Sequence[Submission], backend: Backend | None = None,
+             **options: object) -> ValidationReport:
+    """Validate the submissions, against what ``backend`` accepted already (stage ``validating``).
+
+    The submissions' own graphs are left out of the accepted data (they are being replaced).
+    """
+    accepted: list[ox.Triple] = []
+    if backend is not None:
+        with stage("reading the accepted data", unit="triples") as current:
+            accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
+            current.update(len(accepted))
+    rows = row_count(submissions)
+    with stage(f"validating {rows:,} rows"):
+        return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
+
+
+PART = 200_000
+"""Triples per bulk-load part: Oxigraph's bulk loader holds a part in memory to sort it."""
+
+
+def ntriples_parts(triples: Sequence[ox.Triple] | SerialisedTriples,
+                   current: Stage) -> Iterator[bytes]:
+    """Yield the triples as N-Triples, a part at a time, advancing ``current`` as they go.
+
+    Serialising on demand keeps one part of N-Triples in memory instead of the whole file's.
+    """
+    if isinstance(triples, SerialisedTriples):
+        batch: list[bytes] = []
+        size = 0
+        for block, count in triples.parts():
+            batch.append(block)
+            size += count
+            if size >= PART:
+                yield b"".join(batch)
+                current.advance(size)
+                batch, size = [], 0
+        if batch:
+            yield b"".join(batch)
+            current.advance(size)
+        return
+    for start in range(0, len(triples), PART):
+        part = triples[start:start + PART]
+        yield ox.serialize(part, format=ox.RdfFormat.N_TRIPLES) or b""
+        current.advance(len(part))
+
+
+SCHEME_GRAPH = "https://w3id.org/cityculture/graph/scheme/"
+"""Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""
+
+
+def store_scheme(backend: Backend, scheme: Scheme | None) -> None:
+    """Store the scheme files' triples as one named graph keyed by their checksums."""
+    if scheme is None or not scheme.paths:
+        return
+    key = hashlib.sha256("".join(sorted(file_digest(p) for p in scheme.paths)).encode())
+    backend.replace_graph(SCHEME_GRAPH + key.hexdigest()[:20],
+                          ox.serialize(scheme.triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+
+
+def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
+                      created: bool = False, scheme: Scheme | None = None) -> None:
+    """Store each submission as one named graph, with the model and scheme graphs, all at once.
+
+    ``created``: the on-disk store was created by this command (removed again on failure).
+    """
+    total = sum(len(s.triples) for s in submissions)
+    with stage("storing", total=total, unit="triples") as current:
+        if isinstance(backend, OxigraphBackend):
+            with writing(backend, created=created):
+                for submission in submissions:
+                    backend.store.replace_graph(submission.graph_name,
+                                                ntriples_parts(submission.triples, current))
+                store_model_graphs(backend)
+                store_scheme(backend, scheme)
+            return
+        _store_with_removal(backend, submissions, current)
+        store_scheme(backend, scheme)
+
+
+def _store_with_removal(backend: Backend, submissions: Sequence[Submission],
+                        current: Stage) -> None:
+    """Store graph by graph; on a failure, remove the graphs this call added."""
+    existing = set(backend.graph_names())
+    added: list[str] = []
+    try:
+        for submission in submissions:
+            backend.replace_graph(submission.iri, submission.ntriples())
+            current.advance(len(submission.triples))
+            if submission.iri not in existing:
+                added.append(submission.iri)
+        store_model_graphs(backend)
+    except BaseException:
+        for graph in added:
+            with suppress(Exception):
+                backend.drop_graph(graph)
+        raise
+
+
+def load_files(opened: Callable[[], AbstractContextManager[Backend]], files: Sequence[Path], *,
+               body: str, new_store: bool = False, scheme: Scheme | None = None) -> LoadOutcome:
+    """Read, validate and (if every file is accepted) store files: the ``load`` command's work.
+
+    ``opened`` opens the store. ``new_store``: the store does not exist yet; the files are
+    validated before it is created (there is nothing accepted to check them against), so a
+    refused load creates nothing.
+    """
+    submissions = read_files(files, body=body, scheme=scheme)
+    declared = scheme.triples if scheme is not None else []
+    if new_store:
+        report = validate_against(submissions, scheme=declared)
+        if report.accepted:
+            with opened() as backend:
+                store_submissions(backend, submissions, created=True, scheme=scheme)
+        return LoadOutcome(submissions, report, stored=report.accepted)
+    with opened() as backend:
+        report = validate_against(submissions, backend, scheme=declared)
+        if report.accepted:
+            store_submissions(backend, submissions, scheme=scheme)
+    return LoadOutcome(submissions, report, stored=report.accepted)
+
+
+@contextmanager
+def writing(backend: Backend, *, created: bool = False) -> Iterator[None]:
+    """Make what the block writes to an on-disk embedded store all-or-nothing.
+
+    Other stores need nothing here: the in-memory one ends with the process, and endpoint
+    writes are each one request (a graph replaced whole, a run written by updates).
+    """
+    if isinstance(backend, OxigraphBackend):
+        with all_or_nothing(backend.store, created=created):
+            yield
+    else:
+        yield
