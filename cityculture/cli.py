@@ -6,35 +6,49 @@ publish) or to the model itself (``ontology``). Every listing command has ``--fo
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
+import re
 import sys
 import tempfile
+import textwrap
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
-import pyoxigraph as ox
 from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
-from cityculture import __version__, pipeline
+from cityculture import __version__, interruption, pipeline
 from cityculture.assess.frameworks import BUILTIN, resolve_framework
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
-from cityculture.assess.run import run_assessment
 from cityculture.assess.sensitivity import rank_intervals
-from cityculture.cli_backend import EndpointOptions, endpoint_options, open_store, store_failure
-from cityculture.ingest.gpci import read_gpci
-from cityculture.ingest.reader import INPUT_ERRORS, read_submission
+from cityculture.cli_backend import (
+    EndpointOptions,
+    check_store_path,
+    endpoint_options,
+    open_store,
+    store_failure,
+)
+from cityculture.ingest.reader import INPUT_ERRORS
 from cityculture.ingest.scheme import Scheme, UnusableScheme, load_scheme
-from cityculture.ingest.submission import Submission, file_digest
+from cityculture.ingest.submission import Submission
 from cityculture.ingest.template import write_templates
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.namespaces import PREFIXES
+from cityculture.pipeline import (
+    load_files,
+    read_files,
+    validate_against,
+    writing,
+)
+from cityculture.progress import configure as configure_progress
+from cityculture.progress import stage
 from cityculture.queries import (
     Parameter,
     QueryFile,
@@ -44,13 +58,12 @@ from cityculture.queries import (
     parameter_term,
     query_names,
 )
-from cityculture.query_text import UnsafeQueryError, check_read_only, projected_variables
+from cityculture.query_text import UnsafeQueryError, check_read_only, masked, projected_variables
 from cityculture.rdf_formats import FORMATS, ntriples_as_turtle, serialize
 from cityculture.reasoning import ReasonerUnavailable, check_consistency
 from cityculture.store.backends import (
     Backend,
     InvalidRDFError,
-    accepted_triples,
     check_graph_name,
 )
 from cityculture.store.model_graphs import store_model_graphs
@@ -58,27 +71,47 @@ from cityculture.store.offline_query import run_user_query
 from cityculture.store.remote import EndpointError
 from cityculture.store.results import sparql_csv, sparql_json
 from cityculture.tables import render_table
-from cityculture.validate.engine import UnusableShapes, validate_submissions
+from cityculture.validate.engine import UnusableShapes
 from cityculture.validate.findings import ValidationReport
 
+# "\b" (a backspace) before a paragraph keeps click from rewrapping its lines.
+_MAIN_HELP = """Knowledge graph and ontology toolkit for the soft power of city culture.
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+\b
+The model:      cityculture ontology elements | check | export
+Ingest:         cityculture template OUTDIR
+Validate:       cityculture validate FILE... [--format table|json|turtle]
+Store:          cityculture load FILE... --store PATH | --endpoint URL
+                cityculture push | pull [GRAPH]... --store PATH --endpoint URL
+Queries:        cityculture queries
+                cityculture query NAME|FILE.rq [--param NAME=VALUE]...
+Assess:         cityculture assess INPUT... [--framework paper|gpci-2023|FILE.ttl]
+                cityculture compare RUN_A RUN_B
+Publish:        cityculture publish OUTDIR --store PATH
+                cityculture serve SITE | --store PATH
+Example run:    cityculture example
+
+\b
+Exit codes:     0 done; 1 refused (violations, inconsistent ontology);
+                2 unusable input, option or store path; 3 store or endpoint failure;
+                4 Java missing (HermiT); 130 interrupted (Ctrl-C); 143 terminated.
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, help=_MAIN_HELP)
 @click.version_option(__version__, prog_name="cityculture")
-def main() -> None:
-    r"""Knowledge graph and ontology toolkit for the soft power of city culture.
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on standard error (it is shown only on a terminal anyway).")
+def main(quiet: bool) -> None:
+    """Knowledge graph and ontology toolkit for the soft power of city culture."""
+    configure_progress(quiet=quiet)
+    interruption.install()
 
-    \b
-    The model:      cityculture ontology elements | check | export
-    Ingest:         cityculture template OUTDIR
-    Validate:       cityculture validate FILE... [--format table|json|turtle]
-    Store:          cityculture load FILE... --store PATH | --endpoint URL
-                    cityculture push | pull [GRAPH]... --store PATH --endpoint URL
-    Queries:        cityculture queries
-                    cityculture query NAME|FILE.rq [--param NAME=VALUE]...
-    Assess:         cityculture assess INPUT... [--framework paper|gpci-2023|FILE.ttl]
-                    cityculture compare RUN_A RUN_B
-    Example run:    cityculture example
-    """
+
+class JavaMissing(click.ClickException):
+    """HermiT needs Java and none was found (exit code 4, apart from "inconsistent")."""
+
+    exit_code = 4
 
 
 @main.group()
@@ -106,7 +139,7 @@ def ontology_elements(fmt: str) -> None:
 @click.argument("extra", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def ontology_check(extra: tuple[Path, ...], fmt: str) -> None:
-    """Check consistency with HermiT (exit 0 consistent, 1 inconsistent).
+    """Check consistency with HermiT (exit 0 consistent, 1 inconsistent, 4 no Java).
 
     EXTRA Turtle files (individuals, data) are checked together with the ontology and the
     indicator scheme; when they make it inconsistent, the offending individuals and their
@@ -125,7 +158,7 @@ def ontology_check(extra: tuple[Path, ...], fmt: str) -> None:
     try:
         report = check_consistency(graphs)
     except ReasonerUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise JavaMissing(str(exc)) from exc
     if fmt == "json":
         click.echo(json.dumps(report.__dict__ | {"ok": report.ok}, indent=2))
     else:
@@ -162,10 +195,37 @@ def ontology_export(fmt: str, what: str, output: Path | None) -> None:
 
 
 @main.command("queries")
-def list_queries() -> None:
-    """List the bundled SPARQL queries with the question each answers."""
-    rows = [[name, load_query(name).title] for name in query_names()]
-    click.echo(render_table(["name", "question"], rows))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def list_queries(fmt: str) -> None:
+    """List the bundled SPARQL queries: the question each answers and its parameters.
+
+    The update files (steps of ``cityculture assess``, not run by ``cityculture query``) are
+    listed apart.
+    """
+    files = [load_query(name) for name in query_names()]
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"name": q.name, "kind": "update" if q.is_update else "query",
+             "question": q.question,
+             "parameters": [{"name": p.name, "type": p.kind, "required": p.required}
+                            for p in declared_parameters(q)]}
+            for q in files], ensure_ascii=False, indent=2))
+        return
+    for heading, group in (("Queries (cityculture query NAME [--param NAME=VALUE]...):",
+                            [q for q in files if not q.is_update]),
+                           ("Updates (steps of cityculture assess; not run by query):",
+                            [q for q in files if q.is_update])):
+        click.echo(heading)
+        for query_file in group:
+            click.echo(f"  {query_file.name}")
+            for line in textwrap.wrap(query_file.question, 88):
+                click.echo(f"      {line}")
+            parameters = declared_parameters(query_file)
+            if parameters and not query_file.is_update:
+                click.echo("      parameters: " + ", ".join(
+                    f"{p.name} ({p.kind}{', required' if p.required else ''})"
+                    for p in parameters))
+        click.echo("")
 
 
 @main.command("example")
@@ -181,7 +241,7 @@ def example() -> None:
     try:
         report = check_consistency(explain=False)
     except ReasonerUnavailable as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise JavaMissing(str(exc)) from exc
     verdict = "consistent" if report.ok else "INCONSISTENT"
     click.echo(f"HermiT: ontology and indicator scheme {verdict}")
     if not report.ok:
@@ -202,10 +262,6 @@ def example() -> None:
     _print_results(results, "table", done.store, done.run.iri)
     done.store.close()
 
-SCHEME_GRAPH = "https://w3id.org/cityculture/graph/scheme/"
-"""Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""
-
-
 def _scheme(files: tuple[Path, ...] | list[Path]) -> Scheme:
     """Read the researcher's scheme files; an unusable one ends with exit code 2 and one line."""
     try:
@@ -215,18 +271,21 @@ def _scheme(files: tuple[Path, ...] | list[Path]) -> Scheme:
         sys.exit(2)
 
 
-def _read_all(files: tuple[Path, ...], body: str, scheme: Scheme | None = None
-              ) -> list[Submission]:
+@contextmanager
+def _unusable_input_exits() -> Iterator[None]:
+    """End the command with exit code 2 and one line when a file cannot be read at all."""
+    try:
+        yield
+    except INPUT_ERRORS as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _read_all(files: tuple[Path, ...], body: str, scheme: Scheme | None = None,
+              input_format: str = "submission") -> list[Submission]:
     """Read every file; an unusable one ends the command with exit code 2 and one line."""
-    submissions = []
-    vocab = vocabulary().with_scheme(scheme) if scheme is not None else None
-    for path in files:
-        try:
-            submissions.append(read_submission(path, body=body, vocab=vocab))
-        except INPUT_ERRORS as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-    return submissions
+    with _unusable_input_exits():
+        return read_files(files, body=body, input_format=input_format, scheme=scheme)
 
 
 def _emit(report: ValidationReport, fmt: str) -> None:
@@ -278,16 +337,17 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     Exit codes: 0 accepted (no result, or warnings/infos only), 1 refused (a violation or a
     severity of the shapes' own), 2 input or shapes file unusable, 3 store or endpoint failure.
     """
+    if endpoint is not None:
+        endpoint.check_whole_graphs()
     scheme = _scheme(scheme_files)
     submissions = _read_all(files, body, scheme)
-    accepted = []
-    if store_path is not None or endpoint is not None:
-        with _opened(store_path, endpoint) as backend:
-            accepted = accepted_triples(backend)
+    options = {"extra_shapes": extra_shapes, "engine": engine, "scheme": scheme.triples}
     try:
-        report = validate_submissions(submissions, accepted=accepted,
-                                      extra_shapes=extra_shapes, engine=engine,
-                                      scheme=scheme.triples)
+        if store_path is not None or endpoint is not None:
+            with _opened(store_path, endpoint) as backend:
+                report = validate_against(submissions, backend, **options)
+        else:
+            report = validate_against(submissions, None, **options)
     except UnusableShapes as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -297,40 +357,19 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
 
 @contextmanager
 def _opened(store_path: Path | None, endpoint: EndpointOptions | None, *,
-            union_default_graph: bool = False) -> Iterator[Backend]:
-    """Open the store or endpoint; turn its failures into exit code 3; always close it."""
-    backend = open_store(store_path, endpoint, union_default_graph=union_default_graph)
+            union_default_graph: bool = False, create: bool = False) -> Iterator[Backend]:
+    """Open the store or endpoint; turn its failures into exit code 3; always close it.
+
+    A ``--store`` folder that holds no store is refused (exit code 2) unless ``create``.
+    """
+    backend = open_store(store_path, endpoint, union_default_graph=union_default_graph,
+                         create=create)
     try:
         yield backend
     except (EndpointError, InvalidRDFError, OSError) as exc:
         raise store_failure(exc) from exc
     finally:
         backend.close()
-
-
-def _store_submissions(backend: Backend, submissions: list[Submission]) -> None:
-    """Store each submission as one named graph; on a failure, remove the ones just added."""
-    existing = set(backend.graph_names())
-    added: list[str] = []
-    try:
-        for submission in submissions:
-            backend.replace_graph(submission.iri, submission.ntriples())
-            if submission.iri not in existing:
-                added.append(submission.iri)
-    except BaseException:
-        for graph in added:
-            with suppress(Exception):
-                backend.drop_graph(graph)
-        raise
-
-
-def _store_scheme(backend: Backend, scheme: Scheme) -> None:
-    """Store the scheme files' triples as one named graph keyed by their checksums."""
-    if not scheme.paths:
-        return
-    key = hashlib.sha256("".join(sorted(file_digest(p) for p in scheme.paths)).encode())
-    backend.replace_graph(SCHEME_GRAPH + key.hexdigest()[:20],
-                          ox.serialize(scheme.triples, format=ox.RdfFormat.N_TRIPLES) or b"")
 
 
 @main.command("load")
@@ -357,21 +396,23 @@ def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOpt
     """
     if store_path is None and endpoint is None:
         raise click.UsageError("give --store PATH or --endpoint URL")
+    if endpoint is not None:
+        endpoint.check_whole_graphs()
     scheme = _scheme(scheme_files)
-    submissions = _read_all(files, body, scheme)
-    with _opened(store_path, endpoint) as backend:
-        accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
-        report = validate_submissions(submissions, accepted=accepted, scheme=scheme.triples)
-        if not report.accepted:
-            _emit(report, fmt)
-            click.echo("refused: nothing was stored", err=True)
-            sys.exit(1)
-        _store_submissions(backend, submissions)
-        store_model_graphs(backend)
-        _store_scheme(backend, scheme)
-        for submission in submissions:
-            click.echo(f"stored {submission.path.name} as <{submission.iri}> "
-                       f"({len(submission.triples)} triples)")
+    new_store = store_path is not None and check_store_path(store_path, create=True)
+    with _unusable_input_exits():
+        outcome = load_files(lambda: _opened(store_path, endpoint, create=new_store), files,
+                             body=body, new_store=new_store, scheme=scheme)
+    report = outcome.report
+    if not outcome.stored:
+        _emit(report, fmt)
+        click.echo("refused: nothing was stored", err=True)
+        sys.exit(1)
+    if new_store:
+        click.echo(f"created the store {store_path}", err=True)
+    for submission in outcome.submissions:
+        click.echo(f"stored {submission.path.name} as <{submission.iri}> "
+                   f"({len(submission.triples)} triples)")
     if report.findings:
         _emit(report, fmt)
 
@@ -390,16 +431,35 @@ def _parse_params(query: QueryFile, pairs: tuple[str, ...],
         name = name.strip().lstrip("?$")
         if not sep or not name:
             raise click.UsageError(f"--param {pair!r}: write name=value")
-        parameter = declared.get(name) or Parameter(name, _guess_kind(text), False, "")
+        parameter = declared.get(name) or _undeclared(query, declared, name, text)
         try:
             term = parameter_term(parameter, text)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
-        bound[name] = term if term is not None else _lookup(backend, name, text)
+        if term is None:
+            term = _lookup(backend, name, text)
+        elif str(term).startswith(_WIKIDATA_ENTITY):
+            term = _lookup(backend, name, str(term), missing_ok=True) or term
+        bound[name] = term
     missing = [p.name for p in declared.values() if p.required and p.name not in bound]
     if missing:
         raise click.UsageError(f"{query.name} needs --param {'=... --param '.join(missing)}=...")
     return bound
+
+
+def _undeclared(query: QueryFile, declared: dict[str, Parameter], name: str,
+                text: str) -> Parameter:
+    """Accept an undeclared parameter only in a file that declares none and uses the variable.
+
+    A misspelt parameter must not be dropped silently (the query would answer for all).
+    """
+    if declared:
+        raise click.UsageError(f"{query.name} has no parameter {name!r}; its parameters: "
+                               + ", ".join(declared))
+    if not re.search(rf"[?$]{re.escape(name)}\b", masked(query.text)):
+        raise click.UsageError(f"{query.name} has no parameter {name!r}: it declares none "
+                               f"and has no variable ?{name}")
+    return Parameter(name, _guess_kind(text), False, "")
 
 
 def _guess_kind(text: str) -> str:
@@ -415,22 +475,34 @@ def expand_iri_or_none(text: str) -> URIRef | None:
         return None
 
 
+# A name is a label, a notation or a Wikidata QID (``Q90``, what a statistics office submits);
+# a Wikidata IRI finds the resource that is owl:sameAs it.
 _LOOKUP = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX csp: <https://w3id.org/cityculture/ontology/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT DISTINCT ?resource WHERE {
-  GRAPH ?g { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation ?name }
+  GRAPH ?g { ?resource rdfs:label|skos:prefLabel|skos:altLabel|skos:notation|csp:qid|owl:sameAs
+                       ?name }
   FILTER (STR(?name) = ?text)
 } ORDER BY ?resource LIMIT 20"""
+_WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 
 
-def _lookup(backend: Backend, name: str, text: str) -> URIRef:
+def _lookup(backend: Backend, name: str, text: str, *, missing_ok: bool = False,
+            ) -> URIRef | None:
     """Find the one resource labelled ``text`` (NFC), bound as a literal, never pasted."""
     wanted = unicodedata.normalize("NFC", text.strip())
+    if re.fullmatch(r"q[1-9][0-9]*", wanted):
+        wanted = wanted.upper()
     rows = backend.select(_LOOKUP, {"text": Literal(wanted)})
     found = [row["resource"] for row in rows if isinstance(row["resource"], URIRef)]
+    if not found and missing_ok:
+        return None
     if not found:
         raise click.UsageError(f"--param {name}: no resource is labelled {wanted!r} "
-                               "(give an IRI, a prefixed name such as csp:cohesion, or a label)")
+                               "(give an IRI, a prefixed name such as csp:cohesion, a Wikidata "
+                               "QID such as Q90, or a label)")
     if len(found) > 1:
         raise click.UsageError(f"--param {name}: {wanted!r} names {len(found)} resources: "
                                + ", ".join(f"<{iri}>" for iri in found[:5]))
@@ -446,7 +518,37 @@ def _cell(term: Identifier | None) -> str:
             if str(term).startswith(str(namespace)) and len(str(term)) > len(str(namespace)):
                 return f"{prefix}:{str(term)[len(str(namespace)):]}"
         return f"<{term}>"
+    if isinstance(term, Literal) and term.datatype is not None and \
+            str(term.datatype) in _ROUNDED_TYPES:
+        return rounded(str(term))
     return str(term)
+
+
+_ROUNDED_TYPES = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
+
+
+def rounded(lexical: str, digits: int = 6) -> str:
+    """Round a decimal or double for a terminal table: ``digits`` significant digits.
+
+    Tables are for reading; ``--format json`` and ``csv`` keep every digit. Differences below
+    1e-9 of rounding errors (``-0.0000000000000142``) read as 0.
+
+    >>> rounded("-0.000000000000014210854715202004"), rounded("73.21543219"), rounded("1234567.8")
+    ('0', '73.2154', '1234568')
+    >>> rounded("0.000412345"), rounded("NaN"), rounded("12")
+    ('0.000412345', 'NaN', '12')
+    """
+    try:
+        value = float(lexical)
+    except ValueError:
+        return lexical
+    if not math.isfinite(value):
+        return lexical
+    if abs(value) < 1e-9:
+        return "0"
+    places = min(max(0, digits - 1 - math.floor(math.log10(abs(value)))), 12)
+    text = f"{value:.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @main.command("query")
@@ -545,7 +647,7 @@ _GRAPHS = click.argument("graphs", nargs=-1, metavar="[GRAPH]...")
 @main.command("push")
 @_GRAPHS
 @click.option("--store", "store_path", required=True,
-              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              type=click.Path(file_okay=False, path_type=Path),
               help="The embedded store to copy from.")
 @endpoint_options
 def push(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | None) -> None:
@@ -556,6 +658,7 @@ def push(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
     """
     if endpoint is None:
         raise click.UsageError("give --endpoint URL")
+    endpoint.check_whole_graphs()
     with _opened(store_path, None) as source, _opened(None, endpoint) as target:
         _copy_graphs(source, target, graphs)
 
@@ -570,8 +673,14 @@ def pull(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
     """Copy named graphs (default: all) from an endpoint into the embedded store."""
     if endpoint is None:
         raise click.UsageError("give --endpoint URL")
-    with _opened(None, endpoint) as source, _opened(store_path, None) as target:
+    endpoint.check_whole_graphs()
+    new_store = check_store_path(store_path, create=True)
+    with _opened(None, endpoint) as source, \
+            _opened(store_path, None, create=new_store) as target, \
+            writing(target, created=new_store):
         _copy_graphs(source, target, graphs)
+    if new_store:
+        click.echo(f"created the store {store_path}", err=True)
 
 
 @main.command("template")
@@ -592,27 +701,6 @@ def template(outdir: Path, framework_file: Path | None) -> None:
         sys.exit(2)
     for path in write_templates(outdir, scheme):
         click.echo(f"wrote {path}")
-
-
-def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
-                 input_format: str, scheme: Scheme) -> None:
-    """Read, validate and store input files; exit 1 on violations, 2 on unusable input."""
-    if input_format == "gpci-json":
-        try:
-            submissions = [read_gpci(path) for path in files]
-        except INPUT_ERRORS as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-    else:
-        submissions = _read_all(files, body, scheme)
-    report = validate_submissions(
-        submissions, accepted=accepted_triples(store, exclude=tuple(s.iri for s in submissions)),
-        scheme=scheme.triples)
-    if not report.accepted:
-        click.echo(report.to_table(), err=True)
-        click.echo("refused: the input does not conform; nothing was assessed", err=True)
-        sys.exit(1)
-    _store_submissions(store, submissions)
 
 
 def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str) -> None:
@@ -676,40 +764,47 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
         raise click.UsageError(str(exc)) from exc
     own = [] if framework_name in BUILTIN else [framework.path]
     scheme = _scheme([*own, *scheme_files])
+    if endpoint is not None and inputs:
+        endpoint.check_whole_graphs()
     with _opened(store_path, endpoint) as store:
-        steps = ["ingest and validate", "assess", "report"]
-        with click.progressbar(steps, label="assessing", file=sys.stderr,
-                               item_show_func=lambda s: s) as bar:
-            for step in bar:
-                if step == "ingest and validate" and inputs:
-                    _load_inputs(store, inputs, body, input_format, scheme)
-                elif step == "assess":
-                    run = run_assessment(store, framework, year=year)
-                    results = city_results(store, run.iri, year)
-                elif step == "report" and outdir is not None:
-                    written = write_report(results, outdir, run=run.iri,
-                                           framework=framework.iri,
-                                           run_turtle=ntriples_as_turtle(
-                                               store.graph_ntriples(run.iri)))
+        with _unusable_input_exits():
+            outcome, run = pipeline.assess_files(inputs, store, framework, body=body,
+                                                 input_format=input_format, scheme=scheme,
+                                                 year=year)
+        if run is None:
+            click.echo(outcome.report.to_table(), err=True)  # type: ignore[union-attr]
+            click.echo("refused: the input does not conform; nothing was assessed", err=True)
+            sys.exit(1)
+        results = city_results(store, run.iri, year)
+        if outdir is not None:
+            with stage("writing the report"):
+                written = write_report(results, outdir, run=run.iri, framework=framework.iri,
+                                       run_turtle=ntriples_as_turtle(
+                                           store.graph_ntriples(run.iri)))
         if not results:
             raise click.ClickException("no city could be assessed: no observations of the "
                                        "framework's indicators")
         _print_results(results, fmt, store, run.iri)
+        click.echo(f"run <{run.iri}>", err=fmt != "table")
         if outdir is not None:
             click.echo(f"wrote {len(written)} files to {outdir} (open report.html)", err=True)
         if classify:
             from cityculture.assess.classify import classify_cities
 
             latest = year if year is not None else max(r.year for r in results)
-            classes = classify_cities(store, run.iri, latest)
+            try:
+                classes = classify_cities(store, run.iri, latest)
+            except ReasonerUnavailable as exc:
+                raise JavaMissing(str(exc)) from exc
             names = {r.city: r.name for r in results}
             click.echo(render_table(
                 ["city", f"classes ({latest}, inferred by HermiT)"],
                 [[names.get(c, c), ", ".join(sorted(x.rsplit("/", 1)[-1] for x in found))]
                  for c, found in sorted(classes.items(), key=lambda i: names.get(i[0], ""))]))
         if sensitivity:
-            intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
-                                       year=year)
+            with stage(f"sensitivity: {sensitivity} samples", unit="samples"):
+                intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
+                                           year=year)
             click.echo(render_table(
                 ["city", "rank", "median rank", "5 %", "95 %"],
                 [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from cityculture.store.backends import Backend
+from cityculture.store.embedded import is_store_directory
 from cityculture.store.opening import open_backend
 from cityculture.store.remote import BasicAuth, BearerAuth, EndpointError
 
@@ -27,6 +28,12 @@ class StoreFailure(click.ClickException):
     """The store or the endpoint failed (exit code 3): nothing was changed by this command."""
 
     exit_code = 3
+
+
+class UnusableStoreOption(click.ClickException):
+    """``--store`` names no store, or ``--endpoint`` lacks what the command needs (exit 2)."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,18 @@ class EndpointOptions:
         return open_backend(SERVER_KINDS[self.server], endpoint=self.url,
                             update_endpoint=self.update_url, gsp_endpoint=self.gsp_url,
                             auth=auth, timeout=self.timeout, retries=self.retries)
+
+    def check_whole_graphs(self) -> None:
+        """Refuse a generic endpoint without a Graph Store URL where whole graphs are needed.
+
+        Reading or replacing whole graphs goes through the Graph Store Protocol, whose URL a
+        generic SPARQL endpoint does not reveal (Oxigraph server and Virtuoso have known ones).
+        """
+        if self.server == "sparql" and not self.gsp_url:
+            raise UnusableStoreOption(
+                f"--endpoint {self.url}: this command reads or writes whole graphs, which "
+                "needs --gsp-endpoint URL (the Graph Store Protocol URL), or --server "
+                "oxigraph|virtuoso")
 
 
 _OPTIONS = [
@@ -97,14 +116,39 @@ def endpoint_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def check_store_path(store_path: Path, *, create: bool = False) -> bool:
+    """Refuse a ``--store`` folder that holds no store, unless ``create``; return True if new.
+
+    A mistyped path must not silently become a new empty store that answers every query
+    with nothing; only ``load`` (and ``pull``) may create a store, in a new or empty folder.
+    """
+    if is_store_directory(store_path):
+        return False
+    if not create:
+        what = "does not exist" if not store_path.exists() else "is not a store"
+        raise UnusableStoreOption(f"--store {store_path}: {what} (cityculture load FILE "
+                                  "--store PATH creates one)")
+    if store_path.exists() and (not store_path.is_dir() or any(store_path.iterdir())):
+        raise UnusableStoreOption(f"--store {store_path}: not a store, and not an empty "
+                                  "folder to create one in")
+    return True
+
+
 def open_store(store_path: Path | None, endpoint: EndpointOptions | None, *,
-               union_default_graph: bool = False) -> Backend:
-    """Open the embedded store (in ``store_path``, or in memory) or the endpoint."""
+               union_default_graph: bool = False, create: bool = False) -> Backend:
+    """Open the embedded store (in ``store_path``, or in memory) or the endpoint.
+
+    ``create``: a store may be created in ``store_path``; otherwise a path that holds no
+    store is refused (:func:`check_store_path`).
+    """
     if store_path is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
     if endpoint is not None:
         return endpoint.open()
     from cityculture.store.backends import OxigraphBackend
+
+    if store_path is not None:
+        check_store_path(store_path, create=create)
 
     try:
         return OxigraphBackend(store_path, union_default_graph=union_default_graph)

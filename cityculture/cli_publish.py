@@ -16,10 +16,13 @@ import click
 
 from cityculture.cli_backend import (
     EndpointOptions,
+    check_store_path,
     endpoint_options,
     open_store,
     store_failure,
 )
+from cityculture.interruption import deferred, undo_on_interrupt
+from cityculture.progress import stage
 from cityculture.publish.describe import Publisher, PublisherError, load_publisher, publisher_types
 from cityculture.publish.iris import DEFAULT_BASE, check_base_iri
 from cityculture.store.remote import EndpointError
@@ -32,8 +35,15 @@ def _base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(exc)) from exc
 
 
-_STORE = click.option("--store", "store_path", default=None,
-                      type=click.Path(file_okay=False, exists=True, path_type=Path),
+def _existing_store(_ctx: click.Context, _param: click.Parameter,
+                    value: Path | None) -> Path | None:
+    if value is not None:
+        check_store_path(value)
+    return value
+
+
+_STORE = click.option("--store", "store_path", default=None, callback=_existing_store,
+                      type=click.Path(file_okay=False, path_type=Path),
                       help="Publish this embedded store directory instead of the bundled "
                            "example.")
 _BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=True,
@@ -49,18 +59,19 @@ def _publish(outdir: Path, store_path: Path | None, base: str,
 
     if store_path is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
-    if store_path is None and endpoint is None:
-        store = pipeline.example().store
-    else:
-        store = open_store(store_path, endpoint)
-    try:
-        site = pipeline.publish(store, outdir, base=base, publisher=publisher)
-    except PublishError as exc:
-        raise click.ClickException(str(exc)) from None
-    except EndpointError as exc:
-        raise store_failure(exc) from None
-    finally:
-        store.close()
+    with stage(f"publishing to {outdir}", unit="pages"):
+        if store_path is None and endpoint is None:
+            store = pipeline.example().store
+        else:
+            store = open_store(store_path, endpoint)
+        try:
+            site = pipeline.publish(store, outdir, base=base, publisher=publisher)
+        except PublishError as exc:
+            raise click.ClickException(str(exc)) from None
+        except EndpointError as exc:
+            raise store_failure(exc) from None
+        finally:
+            store.close()
     click.echo(f"published {site.pages} pages and {len(site.dumps)} dumps to {outdir} "
                f"(base {base}): {site.rewritten} files written, {len(site.removed)} stale "
                "files removed", err=True)
@@ -160,19 +171,22 @@ def serve(site: Path | None, store_path: Path | None, base: str, host: str, port
     if site is None:
         temporary = tempfile.TemporaryDirectory(prefix="cityculture-site-")
         site = Path(temporary.name)
-        _publish(site, store_path, base)
+        with undo_on_interrupt("removed the temporary site", temporary.cleanup):
+            _publish(site, store_path, base)
     config = ServeConfig(site=site, limits=Limits(query_timeout, max_results, max_result_bytes),
                          workers=workers, worker_memory_mb=worker_memory,
                          queue_timeout=queue_timeout, cors_origins=list(cors_origins))
     try:
-        app = create_app(config)
+        with stage("starting the SPARQL workers"):
+            app = create_app(config)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"serving {site} on http://{host}:{port}/ (SPARQL at /sparql)", err=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                    timeout_graceful_shutdown=5)
+        with deferred() as signals:  # uvicorn shuts down gracefully on SIGINT and SIGTERM
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                        timeout_graceful_shutdown=5)
     finally:
         if temporary is not None:
             temporary.cleanup()
-    sys.exit(0)
+    sys.exit(128 + signals[0] if signals else 0)

@@ -29,6 +29,8 @@ SUBMISSION_BASE = BASE + "submission/"
 """Each accepted submission is the named graph ``SUBMISSION_BASE`` + its content digest."""
 MODEL_GRAPH = BASE + "graph/model"
 """The named graph of the ontology; the scheme and the cube structure are beside it."""
+SCHEME_GRAPH = BASE + "graph/scheme/"
+"""Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""
 
 PREFIXES: dict[str, Namespace] = {
     "csp": CSP,

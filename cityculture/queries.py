@@ -29,6 +29,30 @@ class QueryFile:
     header: str
     text: str
 
+    @property
+    def is_update(self) -> bool:
+        """True for a SPARQL Update file (``.ru``: a step of the assessment, not a question)."""
+        return self.path.suffix == ".ru"
+
+    @property
+    def question(self) -> str:
+        """The header's opening sentence, whole: the question the file answers.
+
+        >>> load_query("cq12-year-change").question
+        "CQ12. How did a city's scores and rank change between two years?"
+        """
+        parts: list[str] = []
+        for line in self.header.splitlines():
+            if not line.strip() or (parts and _HEADER_KEY.match(line)):
+                break
+            parts.append(line.strip())
+            if line.rstrip().endswith((".", "?")):
+                break
+        return " ".join(parts) or self.name
+
+
+_HEADER_KEY = re.compile(r"^[A-Z][A-Za-z ]{1,20}:")
+
 
 def query_names() -> list[str]:
     """Return the names (file stems) of the bundled queries and updates, sorted.

@@ -16,10 +16,11 @@ from click.testing import CliRunner, Result
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from cityculture.cli import _store_submissions, main
+from cityculture.cli import main, rounded
 from cityculture.ingest.reader import read_submission
 from cityculture.model import MODEL_GRAPH
-from cityculture.store.backends import OxigraphBackend
+from cityculture.pipeline import store_submissions
+from cityculture.store.backends import OxigraphBackend, RdflibBackend
 from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.results import dataframe, select
 from tests.servers import VirtuosoEndpoints, free_port
@@ -92,10 +93,10 @@ def test_load_refuses_a_bad_file_and_stores_nothing(loaded: Path, tmp_path: Path
     assert dump(loaded) == before
 
 
-def test_a_failed_store_removes_what_the_command_added(tmp_path: Path) -> None:
+def test_a_failed_store_removes_what_the_command_added() -> None:
     """If the second of two submissions cannot be stored, the first is taken out again."""
 
-    class FailsSecond(OxigraphBackend):
+    class FailsSecond(RdflibBackend):
         calls = 0
 
         def replace_graph(self, graph: str, ntriples: bytes) -> None:
@@ -104,13 +105,69 @@ def test_a_failed_store_removes_what_the_command_added(tmp_path: Path) -> None:
                 raise OSError("disk full")
             super().replace_graph(graph, ntriples)
 
-    backend = FailsSecond(tmp_path / "store")
+    backend = FailsSecond()
     first = read_submission(TINY)
     second = read_submission(DATA / "tabular" / "clean.csv")
     with pytest.raises(OSError, match="disk full"):
-        _store_submissions(backend, [first, second])
+        store_submissions(backend, [first, second])
     assert backend.graph_names() == []
+
+
+def test_a_failed_store_puts_the_store_on_disk_back(loaded: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """On disk, the checkpoint taken before the write replaces the store: same quads, no
+    leftover checkpoint or discarded folder next to it."""
+    before = dump(loaded)
+    calls: list[str] = []
+    original = EmbeddedStore.replace_graph
+
+    def fails_second(self: EmbeddedStore, name: object, data: object) -> None:
+        calls.append(str(name))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        original(self, name, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(EmbeddedStore, "replace_graph", fails_second)
+    backend = OxigraphBackend(loaded)
+    with pytest.raises(OSError, match="disk full"):
+        store_submissions(backend, [read_submission(DATA / "tabular" / "clean.csv"),
+                                    read_submission(TINY)])
+    assert backend.graph_names()  # the backend is usable again, on the restored store
     backend.close()
+    assert len(calls) == 2
+    assert dump(loaded) == before
+    assert [p.name for p in loaded.parent.iterdir()] == [loaded.name]
+
+
+def test_store_paths_must_exist_except_for_load(loaded: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "stroe"
+    for args in (["query", "cq01-elements-and-roles"], ["validate", TINY],
+                 ["assess"], ["publish", tmp_path / "site"], ["serve"]):
+        result = cc(*args, "--store", missing)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.strip().splitlines() == [
+            f"Error: --store {missing}: does not exist (cityculture load FILE --store PATH "
+            "creates one)"], args
+    assert not missing.exists()
+    result = cc("load", TINY, "--store", missing)
+    assert result.exit_code == 0, result.output
+    assert f"created the store {missing}" in result.stderr
+
+
+def test_a_refused_load_creates_no_store(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(TINY.read_text(encoding="utf-8").replace(",2023,10,", ",2023,ten,", 1),
+                   encoding="utf-8")
+    result = cc("load", bad, "--store", tmp_path / "new")
+    assert result.exit_code == 1
+    assert not (tmp_path / "new").exists()
+
+
+def test_an_endpoint_without_a_graph_store_url_is_one_line(tmp_path: Path) -> None:
+    result = cc("load", TINY, "--endpoint", "http://127.0.0.1:9/sparql")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--gsp-endpoint" in result.stderr
 
 
 def test_query_binds_labels_prefixed_names_and_numbers(assessed: tuple[Path, str]) -> None:
@@ -141,6 +198,83 @@ def test_query_parameter_errors(assessed: tuple[Path, str]) -> None:
     unknown = cc("query", "cq04-city-scores", "--store", store, "--param", f"run={run}",
                  "--param", "city=Atlantis")
     assert unknown.exit_code == 2 and "no resource is labelled 'Atlantis'" in unknown.output
+
+
+def test_a_misspelt_parameter_is_an_error_naming_the_known_ones(
+        assessed: tuple[Path, str]) -> None:
+    store, run = assessed
+    result = cc("query", "cq04-city-scores", "--store", store, "--param", f"run={run}",
+                "--param", "cty=Alpha")
+    assert result.exit_code == 2
+    assert "no parameter 'cty'; its parameters: run, city, year" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_city_is_found_by_qid_iri_or_label(assessed: tuple[Path, str]) -> None:
+    store, run = assessed
+
+    def rows(city: str) -> list[dict[str, str]]:
+        result = cc("query", "cq04-city-scores", "--store", store, "--format", "json",
+                    "--param", f"run={run}", "--param", f"city={city}")
+        assert result.exit_code == 0, result.output
+        return sparql_json_rows(result.stdout)
+
+    by_label = rows("Alpha")
+    assert by_label and {r["city"] for r in by_label} == {ALPHA}
+    for spelling in ("Q1001", "q1001", ALPHA, "http://www.wikidata.org/entity/Q1001"):
+        assert rows(spelling) == by_label, spelling
+
+
+def test_tables_round_numbers_and_json_keeps_every_digit(assessed: tuple[Path, str]) -> None:
+    store, run = assessed
+    args = ("query", "cq05-soft-hard-balance", "--store", store, "--param", f"run={run}")
+    full = sparql_json_rows(cc(*args, "--format", "json").stdout)
+    lines = cc(*args).stdout.splitlines()
+    spans, start = [], 0
+    for dashes in lines[1].split("  "):  # the column widths are the dash runs
+        spans.append((start, start + len(dashes)))
+        start += len(dashes) + 2
+    table = [{lines[0][a:b].strip(): line[a:b].strip() for a, b in spans} for line in lines[2:]]
+    assert len(table) == len(full) > 0
+    checked = 0
+    for cells, row in zip(table, full, strict=True):
+        for column in ("soft", "hard", "gap", "ratio"):
+            if column in row:
+                assert cells[column] == rounded(row[column]), (column, row[column])
+                checked += row[column] != rounded(row[column])
+    assert checked  # some values had more digits than the table shows
+
+
+def test_assess_names_its_run(loaded: Path) -> None:
+    table = cc("assess", "--store", loaded, "--framework", FRAMEWORK)
+    assert table.exit_code == 0, table.output
+    assert f"run <{latest_run(loaded)}>" in table.stdout
+    as_json = cc("assess", "--store", loaded, "--framework", FRAMEWORK, "--format", "json")
+    json.loads(as_json.stdout)  # nothing but the results on stdout
+    assert f"run <{latest_run(loaded)}>" in as_json.stderr
+
+
+def test_queries_lists_questions_parameters_and_updates_apart() -> None:
+    listing = cc("queries")
+    assert listing.exit_code == 0
+    queries_part, updates_part = listing.stdout.split("Updates (")
+    assert "cq04-city-scores" in queries_part and "assess-03-ranks" in updates_part
+    assert "assess-03-ranks" not in queries_part
+    assert "parameters: run (IRI, required), city (IRI), year (integer)" in queries_part
+    assert "and which should it\n      draw lessons from, element by element?" in queries_part
+    entries = {e["name"]: e for e in json.loads(cc("queries", "--format", "json").stdout)}
+    assert entries["cq12-year-change"]["parameters"][1] == {
+        "name": "from", "type": "integer", "required": True}
+    assert entries["assess-03-ranks"]["kind"] == "update"
+
+
+def test_help_lists_one_command_per_line() -> None:
+    text = cc("--help").stdout
+    assert "\\b" not in text
+    lines = text.splitlines()
+    assert any(line.strip().startswith("Queries:") for line in lines)
+    assert sum("cityculture " in line for line in lines) >= 12
+    assert "Exit codes:" in text and "130" in text
 
 
 def test_query_files_ask_and_refusals(loaded: Path, tmp_path: Path) -> None:
@@ -238,8 +372,9 @@ def test_load_and_query_on_virtuoso(virtuoso: VirtuosoEndpoints) -> None:
 
 
 def test_an_endpoint_that_is_down_is_named_and_nothing_changes(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{free_port()}/sparql"
-    result = cc("load", TINY, "--endpoint", url, "--retries", "1", "--timeout", "2")
+    url = f"http://127.0.0.1:{free_port()}"
+    result = cc("load", TINY, "--endpoint", url, "--server", "oxigraph", "--retries", "1",
+                "--timeout", "2")
     assert result.exit_code == 3
     assert url in result.output
 

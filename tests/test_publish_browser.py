@@ -5,6 +5,7 @@ screenshot is taken."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import urllib.parse
 from pathlib import Path
@@ -67,6 +68,24 @@ def test_city_page_in_a_browser(browser, tmp_path: Path) -> None:
     cells = soft_row.locator("td").all_inner_texts()
     assert f"{score:.2f}" in cells and str(rank) in cells
     assert page.get_by_text("Soft and hard power").is_visible()
+    # CQ7 and CQ6 on the page: the national share as a percentage, the comparable cities
+    share = page.locator("p.share").first
+    assert share.is_visible()
+    assert re.fullmatch(r"\d+\.\d % of the cultural soft power of the assessed cities of "
+                        r"\S+(; it leads its nation)?\.", share.inner_text()), share.inner_text()
+    peers = page.locator("table.peers tbody tr")
+    assert peers.count() == 5  # one row per element
+    lessons = page.locator("table.peers td:nth-child(3) a")
+    assert lessons.count() > 0  # Paris draws lessons from some comparable city
+    assert all(re.fullmatch(r"Q\d+\.html", h or "") for h in
+               [lessons.nth(i).get_attribute("href") for i in range(lessons.count())])
+    # the soft-versus-hard chart: every assessed city a point, Paris highlighted
+    quadrant = page.locator("svg.quadrant").first
+    assert quadrant.is_visible()
+    assert quadrant.locator("circle.highlighted").count() == 1
+    assert (quadrant.locator("circle.highlighted title").text_content() or "").startswith(
+        "Paris: soft ")
+    assert quadrant.locator("circle.city").count() > 10
     shot = tmp_path / "city.png"
     page.screenshot(path=str(shot), full_page=True)
     data = shot.read_bytes()

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
 from cityculture.ingest.tabular import ALTERNATIVE_COLUMNS, REQUIRED_COLUMNS, Table
 from cityculture.ingest.vocabulary import Vocabulary, vocabulary
@@ -157,7 +158,7 @@ def submission_from_tables(
     vocab = vocab or vocabulary()
     submitted = submitted or date.today()
     sub = ox.NamedNode(iri)
-    triples: list[ox.Triple] = []
+    triples = SerialisedTriples()  # a national file: millions of triples, kept compact
     add = triples.append
 
     agent = ox.NamedNode(AGENT_BASE + slug(body))
@@ -285,7 +286,7 @@ def _row_city(values: dict[str, str], cities: dict[str, _CityEntry],
 
 
 def _describe_columns(
-    triples: list[ox.Triple], sub: ox.NamedNode, table: Table,
+    triples: SerialisedTriples, sub: ox.NamedNode, table: Table,
     extra_props: dict[str, ox.NamedNode],
 ) -> None:
     """Record which column each property came from, so findings can name the column."""
@@ -306,7 +307,7 @@ def _describe_columns(
 
 
 def _describe_city(
-    triples: list[ox.Triple], city: ox.NamedNode, facts: dict[str, set[str]]
+    triples: SerialisedTriples, city: ox.NamedNode, facts: dict[str, set[str]]
 ) -> None:
     triples.append(ox.Triple(city, RDF_TYPE, _n(CSP, "City")))
     for qid in sorted(facts["qid"]):

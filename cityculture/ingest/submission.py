@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.namespaces import SUBMISSION_BASE
 
 
@@ -21,7 +22,7 @@ class Submission:
     iri: str
     path: Path
     kind: str  # "tabular" or "rdf"
-    triples: list[ox.Triple] = field(default_factory=list)
+    triples: list[ox.Triple] | SerialisedTriples = field(default_factory=list)
     other_subjects: set[str] | None = None
     """Subjects whose IRI does not start with ``iri`` (cities, agents); None: work it out."""
     cells: dict[tuple[str, str, str], tuple[str | None, int]] = field(default_factory=dict)
@@ -41,6 +42,8 @@ class Submission:
 
     def ntriples(self) -> bytes:
         """Return the triples as N-Triples (serialised by Oxigraph, fast for bulk loads)."""
+        if isinstance(self.triples, SerialisedTriples):
+            return self.triples.ntriples()
         return ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES)
 
     def owns(self, node: str) -> bool:

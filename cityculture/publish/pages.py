@@ -258,3 +258,132 @@ def radar_svg(axes: Sequence[tuple[str, float | None]], title: str) -> Markup:
                         'stroke="#3b7dd8" stroke-width="2"/>').format(shape))
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    """One city in the soft-versus-hard chart."""
+
+    label: str
+    hard: float
+    soft: float
+    highlighted: bool = False
+
+
+def quadrant_svg(points: Sequence[QuadrantPoint], strong: float, dislocation: float,
+                 title: str) -> Markup:
+    """Draw cities by hard power (x) and soft power (y), 0-100, as an inline SVG.
+
+    The lines at ``strong`` on both axes divide the quadrants of CQ5 (strong-strong, soft-led,
+    hard-led, weak-weak); the band where |soft - hard| is at most ``dislocation`` holds the
+    cities in harmony (paper §3.1), those outside it are in dislocation. Both thresholds are
+    the framework's (``csp:strongThreshold``, ``csp:dislocationThreshold``). Labels are
+    escaped.
+
+    >>> svg = quadrant_svg([QuadrantPoint("a<b", 80.0, 20.0, True)], 50, 20, "t")
+    >>> "a&lt;b" in svg and 'class="city highlighted"' in svg and "hard-led" in svg
+    True
+    """
+    left, top, size = 60, 20, 300
+    width, height = left + size + 30, top + size + 50
+
+    def x(value: float) -> float:
+        return left + size * max(0.0, min(value, 100.0)) / 100
+
+    def y(value: float) -> float:
+        return top + size - size * max(0.0, min(value, 100.0)) / 100
+
+    band = [(0, dislocation), (0, 0), (100 - dislocation, 0) if dislocation < 100 else (100, 0),
+            (100, 100 - dislocation), (100, 100), (dislocation, 100)]
+    parts = [Markup('<svg class="quadrant" role="img" xmlns="http://www.w3.org/2000/svg" '
+                    'width="{0}" height="{1}" viewBox="0 0 {0} {1}"><title>{2}</title>')
+             .format(width, height, title),
+             Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#ccd3db"/>')
+             .format(left, top, size, size),
+             Markup('<polygon class="harmony" points="{}" fill="#7fb77e" fill-opacity="0.18"/>')
+             .format(" ".join(f"{x(h):.1f},{y(s):.1f}" for h, s in band)),
+             Markup('<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#8894a0" '
+                    'stroke-dasharray="4 3"/>').format(x(strong), top, top + size),
+             Markup('<line x1="{0}" y1="{1:.1f}" x2="{2}" y2="{1:.1f}" stroke="#8894a0" '
+                    'stroke-dasharray="4 3"/>').format(left, y(strong), left + size)]
+    corners = [("soft-led", 2, 98, "start"), ("strong-strong", 98, 98, "end"),
+               ("weak-weak", 2, 3, "start"), ("hard-led", 98, 3, "end")]
+    for name, h, s, anchor in corners:
+        parts.append(Markup('<text class="corner" x="{:.1f}" y="{:.1f}" text-anchor="{}" '
+                            'fill="#5b6670">{}</text>').format(x(h), y(s) + 4, anchor, name))
+    parts.append(Markup('<text x="{}" y="{}" text-anchor="middle">hard power index</text>')
+                 .format(left + size / 2, top + size + 35))
+    parts.append(Markup('<text x="15" y="{0}" text-anchor="middle" transform="rotate(-90 15 {0})">'
+                        'cultural soft power index</text>').format(top + size / 2))
+    for tick in (0, 50, 100):
+        parts.append(Markup('<text x="{:.1f}" y="{}" text-anchor="middle">{}</text>')
+                     .format(x(tick), top + size + 15, tick))
+        parts.append(Markup('<text x="{}" y="{:.1f}" text-anchor="end">{}</text>')
+                     .format(left - 5, y(tick) + 4, tick))
+    ordered = sorted(points, key=lambda p: p.highlighted)  # the highlighted city on top
+    for point in ordered:
+        css = "city highlighted" if point.highlighted else "city"
+        fill, radius = ("#d8573b", 6) if point.highlighted else ("#3b7dd8", 3.5)
+        parts.append(Markup('<circle class="{}" cx="{:.1f}" cy="{:.1f}" r="{}" fill="{}">'
+                            '<title>{}: soft {:.1f}, hard {:.1f}</title></circle>')
+                     .format(css, x(point.hard), y(point.soft), radius, fill, point.label,
+                             point.soft, point.hard))
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def framework_thresholds(index: SiteIndex, framework: str | None) -> tuple[float, float] | None:
+    """Return the framework's (strong, dislocation) thresholds, read from its triples."""
+    if framework is None:
+        return None
+    values = []
+    for name in ("strongThreshold", "dislocationThreshold"):
+        term = index.value(framework, "https://w3id.org/cityculture/ontology/" + name)
+        if term is None:
+            return None
+        values.append(float(term.value))  # type: ignore[attr-defined]
+    return values[0], values[1]
+
+
+def quadrant_chart(index: SiteIndex, framework: str | None, balance_rows: Sequence[Mapping],
+                   title: str, highlight: str | None = None) -> Markup | None:
+    """Draw the soft-versus-hard chart of CQ5 rows (one year), or None without thresholds."""
+    thresholds = framework_thresholds(index, framework)
+    if thresholds is None or not balance_rows:
+        return None
+    points = [QuadrantPoint(str(r.get("cityName") or index.label(str(r["city"]))),
+                            float(r["hard"]), float(r["soft"]), str(r["city"]) == highlight)
+              for r in balance_rows]
+    return quadrant_svg(points, thresholds[0], thresholds[1], title)
+
+
+PEERS_SHOWN = 3
+"""On a city page, each element lists this many of the peers the city draws lessons from."""
+
+
+def peer_summary(writer: PageWriter, rows: Sequence[Mapping], page: str) -> list[dict]:
+    """Summarise CQ6 rows of one city and year, element by element (paper §3.3).
+
+    For each element: the comparable cities scoring highest above the city (it draws lessons
+    from them), and how many comparable cities it is stronger than.
+    """
+    by_element: dict[str, list[Mapping]] = {}
+    for row in rows:
+        by_element.setdefault(str(row["element"]), []).append(row)
+    summary = []
+    for element, found in by_element.items():
+        above = sorted((r for r in found if str(r["relation"]) == "draws lessons from"),
+                       key=lambda r: -float(r["peerScore"]))
+        below = [r for r in found if str(r["relation"]) == "stronger than"]
+        summary.append({
+            "element": writer.link(element, page, str(found[0].get("elementLabel") or "")
+                                   or None),
+            "own": fmt_number(found[0]["own"]),
+            "lessons": [Markup("{} ({}, {})").format(
+                writer.link(str(r["peer"]), page, str(r.get("peerName") or "") or None),
+                fmt_number(r["peerScore"]), r["comparable"]) for r in above[:PEERS_SHOWN]],
+            "lessons_more": max(0, len(above) - PEERS_SHOWN),
+            "stronger": len(below),
+            "peers": len(found),
+        })
+    return summary

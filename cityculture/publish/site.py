@@ -42,7 +42,14 @@ from cityculture.publish.index import RDF_TYPE, SiteIndex
 from cityculture.publish.iris import DEFAULT_BASE, IriRewriter
 from cityculture.publish.jsonld import context_bytes
 from cityculture.publish.ontology_docs import write_ontology_docs
-from cityculture.publish.pages import PageWriter, fmt_number, radar_svg, site_path
+from cityculture.publish.pages import (
+    PageWriter,
+    fmt_number,
+    peer_summary,
+    quadrant_chart,
+    radar_svg,
+    site_path,
+)
 from cityculture.publish.source import SiteSource
 from cityculture.rdf_terms import to_oxigraph
 from cityculture.version import __version__
@@ -395,6 +402,13 @@ def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                 "scores": scores,
                 "balance": _balance(balance) if balance else None,
                 "share": _share_text(writer, index, share, page) if share else None,
+                # CQ6 compares every pair of cities: for the latest year only
+                "peers": peer_summary(writer, source.run("cq06-peer-learning", {
+                    "run": URIRef(run), "city": URIRef(city), "year": Literal(year)}), page)
+                if year == max(y for c, y in tables.scores if c == city) else [],
+                "quadrant": quadrant_chart(
+                    index, tables.framework, _balance_rows(tables, year),
+                    f"{index.label(city)} {year} among the assessed cities", highlight=city),
                 "provenance": provenance,
                 "top": top,
             })
@@ -604,6 +618,7 @@ def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
                                     if tables.framework else None)
                         for r, tables in sorted(runs.items())],
                   cities=[writer.link(c, page) for c in cities],
+                  quadrants=_quadrants(writer, index, runs, page),
                   nations=[writer.link(n, page, _nation_code(index, n)) for n in sorted(nations)],
                   indicators=[writer.link(i, page, index.labels.get(i, {}).get("notation"))
                               for i in indicators],
@@ -613,6 +628,25 @@ def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
                   + [{"title": "Everything, with named graphs (N-Quads)",
                       "triples": sum(d.triples for d in dumps),
                       "files": [Markup('<a href="{}">nquads</a>').format(NQUADS)]}])
+
+
+def _balance_rows(tables: RunTables, year: int) -> list[dict]:
+    return [row for (_, row_year), row in sorted(tables.balance.items()) if row_year == year]
+
+
+def _quadrants(writer: PageWriter, index: SiteIndex, runs: dict[str, RunTables],
+               page: str) -> list[dict]:
+    """Draw the soft-versus-hard chart of each run's latest year, for the index page."""
+    charts = []
+    for run, tables in sorted(runs.items()):
+        years = sorted({year for _, year in tables.balance})
+        if not years:
+            continue
+        chart = quadrant_chart(index, tables.framework, _balance_rows(tables, years[-1]),
+                               f"{index.label(run)} {years[-1]}: soft and hard power")
+        if chart is not None:
+            charts.append({"run": writer.link(run, page), "year": years[-1], "chart": chart})
+    return charts
 
 
 def _nation_code(index: SiteIndex, nation: str) -> str:

@@ -17,7 +17,7 @@ Marker and staging graphs are hidden from :meth:`EmbeddedStore.graph_names`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,12 +33,19 @@ HIDDEN_SUFFIXES = (STAGING_SUFFIX, LOADING_SUFFIX)
 _COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 
 
+def is_store_directory(path: Path) -> bool:
+    """Tell whether ``path`` is a directory holding an on-disk store (RocksDB's ``CURRENT``)."""
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
 class EmbeddedStore:
     """An Oxigraph store holding accepted submissions as named graphs."""
 
     def __init__(self, path: Path | None = None) -> None:
         """Open (or create) a store in ``path``, or in memory when ``path`` is None."""
         self.path = path
+        self.guarded = False
+        """True while an all-or-nothing block (:mod:`cityculture.store.checkpoint`) runs."""
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
         self._recover()
 
@@ -65,10 +72,17 @@ class EmbeddedStore:
         return [n for n in names if include_staging or not n.endswith(HIDDEN_SUFFIXES)]
 
     def close(self) -> None:
-        """Release the store (and its directory lock)."""
-        if self.path is not None:
+        """Release the store (and its directory lock); closing twice does nothing."""
+        if not hasattr(self, "_store"):
+            return
+        if self.path is not None and self.path.exists():
             self._store.flush()
         del self._store
+
+    def reopen(self) -> None:
+        """Open the store directory again (after :meth:`close` and a change on disk)."""
+        self.close()
+        self._store = ox.Store(str(self.path)) if self.path is not None else ox.Store()
 
     def __enter__(self) -> EmbeddedStore:
         return self
@@ -76,18 +90,24 @@ class EmbeddedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def replace_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
+    def replace_graph(self, name: ox.NamedNode, ntriples: bytes | Iterable[bytes]) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
+
+        ``ntriples``: bytes, or parts of N-Triples (each whole lines) bulk-loaded one after
+        the other: Oxigraph's bulk loader holds what it is given in memory to sort it, so a
+        large graph loaded in parts takes memory for one part, not for the whole graph.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
+        parts = [ntriples] if isinstance(ntriples, bytes) else ntriples
         if not self._store.contains_named_graph(name):
-            self._load_new_graph(name, ntriples)
+            self._load_new_graph(name, parts)
             return
         staging = ox.NamedNode(name.value + STAGING_SUFFIX)
         if self._store.contains_named_graph(staging):
             self._store.remove_graph(staging)
-        self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
+        for part in parts:
+            self._store.bulk_load(input=part, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
         self._store.update(
             f"DROP SILENT GRAPH <{name.value}> ; "
             f"ADD SILENT GRAPH <{staging.value}> TO GRAPH <{name.value}> ; "
@@ -96,7 +116,7 @@ class EmbeddedStore:
         if self.path is not None:
             self._store.flush()
 
-    def _load_new_graph(self, name: ox.NamedNode, ntriples: bytes) -> None:
+    def _load_new_graph(self, name: ox.NamedNode, parts: Iterable[bytes]) -> None:
         """Bulk-load a graph that does not exist yet, between two writes of a marker graph.
 
         In memory there is nothing to recover after a crash, so no marker is written.
@@ -108,7 +128,8 @@ class EmbeddedStore:
                                     marker))
             self._store.flush()
         try:
-            self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            for part in parts:
+                self._store.bulk_load(input=part, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
         except BaseException:
             self._store.remove_graph(name)
             raise

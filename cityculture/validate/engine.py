@@ -38,6 +38,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from cityculture.ingest.rdf_input import UnsafeOrInvalidRDF, parse_rdf
+from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission
 from cityculture.model import framework_files, indicators_path, ontology_path
 from cityculture.namespaces import CSP
@@ -328,6 +329,9 @@ def build_data_graph(
         if kind != "tabular" and _has_blank_nodes(triples):
             store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
                               for t in triples)
+        elif isinstance(triples, SerialisedTriples):  # already N-Triples, block by block
+            for block, _count in triples.parts():
+                store.bulk_load(input=block, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
         else:  # N-Triples in slices: a fraction of the memory of one text
             for start in range(0, len(triples), _LOAD_SLICE):
                 text = ox.serialize(triples[start:start + _LOAD_SLICE],
