@@ -93,7 +93,9 @@ def test_a_down_endpoint_is_named_and_nothing_is_written(tmp_path: Path) -> None
 
 
 def test_store_and_endpoint_together_are_refused(tmp_path: Path) -> None:
-    result = cc("publish", tmp_path / "site", "--store", tmp_path, "--endpoint",
+    store = tmp_path / "store"
+    assert cc("load", TINY, "--store", store).exit_code == 0
+    result = cc("publish", tmp_path / "site", "--store", store, "--endpoint",
                 "http://127.0.0.1:1/sparql")
     assert result.exit_code == 2
     assert "--store or --endpoint" in result.output
