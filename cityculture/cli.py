@@ -43,6 +43,7 @@ from cityculture.ingest.template import write_templates
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.namespaces import PREFIXES
+from cityculture.offline import NetworkNotRemovable
 from cityculture.pipeline import (
     load_files,
     read_files,
@@ -354,6 +355,10 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
             report = validate_against(submissions, None, **options)
     except UnusableShapes as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except NetworkNotRemovable as exc:
+        click.echo(f"error: --shapes runs only where network access can be taken away: {exc}",
+                   err=True)
         sys.exit(2)
     _emit(report, fmt)
     sys.exit(0 if report.accepted else 1)

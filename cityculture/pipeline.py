@@ -24,6 +24,7 @@ from cityculture.ingest.scheme import Scheme
 from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission, file_digest
 from cityculture.ingest.vocabulary import vocabulary
+from cityculture.offline import run_without_network
 from cityculture.progress import Stage, stage
 from cityculture.store.backends import Backend, OxigraphBackend, accepted_triples
 from cityculture.store.checkpoint import all_or_nothing
@@ -78,6 +79,11 @@ def validate_against(submissions: Sequence[Submission], backend: Backend | None 
     """Validate the submissions, against what ``backend`` accepted already (stage ``validating``).
 
     The submissions' own graphs are left out of the accepted data (they are being replaced).
+    With a user's own shapes (``extra_shapes``), whose SPARQL is untrusted, the validation runs
+    in a child process that cannot open network connections (:mod:`cityculture.offline`),
+    after the accepted data have been read.
+
+    :raises NetworkNotRemovable: user shapes on a platform that cannot take network access away.
     """
     accepted: list[ox.Triple] = []
     if backend is not None:
@@ -86,7 +92,15 @@ def validate_against(submissions: Sequence[Submission], backend: Backend | None 
             current.update(len(accepted))
     rows = row_count(submissions)
     with stage(f"validating {rows:,} rows"):
+        if options.get("extra_shapes"):
+            return run_without_network(_validate, list(submissions), accepted, options)
         return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
+
+
+def _validate(submissions: list[Submission], accepted: list[ox.Triple],
+              options: dict[str, object]) -> ValidationReport:
+    """Run the validation (in the child process of :func:`run_without_network`)."""
+    return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
 
 
 PART = 200_000
