@@ -670,8 +670,10 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 [[names.get(c, c), ", ".join(sorted(x.rsplit("/", 1)[-1] for x in found))]
                  for c, found in sorted(classes.items(), key=lambda i: names.get(i[0], ""))]))
         if sensitivity:
-            intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
-                                       year=year)
+            with click.progressbar(length=sensitivity, label="sensitivity",
+                                   file=sys.stderr) as samples:
+                intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
+                                           year=year, progress=samples.update)
             click.echo(render_table(
                 ["city", "rank", "median rank", "5 %", "95 %"],
                 [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from rdflib import Dataset
 
-from cityculture.queries import load_query
-from cityculture.query_text import masked, update_operations
+from cityculture.query_text import update_operations
 
 
 def test_semicolons_in_strings_iris_and_comments_do_not_split() -> None:
@@ -37,11 +36,3 @@ def test_each_operation_runs_alone_and_together_they_do_what_the_request_does() 
     assert sorted(whole.quads()) == sorted(split.quads())
     assert len(sorted(split.quads())) == 2
 
-
-def test_the_assessment_files_split_into_their_operations() -> None:
-    for name, count in [("assess-03-ranks", 6), ("assess-00-winsorise", 5),
-                        ("assess-00-square-root", 1), ("assess-02-first-level", 3),
-                        ("assess-02-upper-level", 2), ("assess-02-not-scored", 2)]:
-        ops = update_operations(load_query(name).text)
-        assert len(ops) == count, name
-        assert all(masked(op).count("{") == masked(op).count("}") for op in ops), name

@@ -23,9 +23,8 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from cityculture.assess.frameworks import Framework
-from cityculture.assess.numerics import Assessment, AssessmentError, ObservationTable, assess_table
+from cityculture.assess.numerics import AssessmentError, ObservationTable, assess_table
 from cityculture.assess.run_graph import run_ntriples
-from cityculture.namespaces import CSP
 from cityculture.queries import load_query
 from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.embedded import EmbeddedStore
@@ -105,15 +104,18 @@ def indicator_directions(store: Backend, framework: Framework) -> dict[str, str]
     return own | {i: next(iter(d)) for i, d in found.items() if i not in own}
 
 
-def compute(store: AssessmentStore, framework: Framework) -> tuple[Assessment, list[str]]:
-    """Read what an assessment needs from the store and compute it (nothing is written but
-    the model and framework graphs); return the numbers and the graphs read."""
+def read_inputs(store: AssessmentStore, framework: Framework) -> tuple[
+        ObservationTable, dict[str, str], list[str]]:
+    """Read what an assessment needs: the observation table, the indicators' directions and
+    the graphs the observations came from.
+
+    Writes only the model graphs and the framework's copy, where they are missing.
+    """
     backend = as_backend(store)
     store_model_graphs(backend)
     store_framework(backend, framework)
     table, graphs = observation_table(backend, framework)
-    directions = indicator_directions(backend, framework)
-    return assess_table(framework, table, directions), graphs
+    return table, indicator_directions(backend, framework), graphs
 
 
 def assess(
@@ -134,7 +136,8 @@ def assess(
     backend = as_backend(store)
     started = datetime.now(UTC)
     run = run_iri or new_run_iri(framework, year)
-    assessment, graphs = compute(backend, framework)
+    table, directions, graphs = read_inputs(backend, framework)
+    assessment = assess_table(framework, table, directions)
     data = run_ntriples(assessment, framework, run=run, used=graphs, year=year,
                         started=started, ended=datetime.now(UTC))
     backend.replace_graph(run, data)
@@ -144,5 +147,5 @@ def assess(
 run_assessment = assess
 """The former name of :func:`assess`."""
 
-__all__ = ["CSP", "RUN_BASE", "AssessmentRun", "AssessmentStore", "as_backend", "assess",
-           "compute", "new_run_iri", "run_assessment"]
+__all__ = ["RUN_BASE", "AssessmentRun", "AssessmentStore", "as_backend", "assess",
+           "new_run_iri", "read_inputs", "run_assessment"]

@@ -111,8 +111,9 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
                 f"{o} <{C}refYear> {_integer(check.year)} .",
                 f"{o} <{C}skewness> {decimal(check.skewness)} .",
                 f"{o} <{C}kurtosis> {decimal(check.kurtosis)} .",
-                f"{o} <{C}winsorisedPoints> {_integer(check.winsorised_points)} .",
                 f"{o} <{_PROV}wasGeneratedBy> <{step_iri(run, 'outlierTreatment')}> ."]
+        if check.winsorised_points:
+            out.append(f"{o} <{C}winsorisedPoints> {_integer(check.winsorised_points)} .")
     out.append("")
     return "\n".join(out).encode("utf-8")
 
@@ -131,7 +132,7 @@ def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment
                     f"{s} <{C}scoreValue> {decimal(float(row[c]))} ."]
             if result.imputed[i, c]:
                 out.append(f"{s} <{C}imputedBy> <{imputation}> .")
-            if result.treated is not None:
+            if result.treated is not None and result.treated[i, c] != result.original[i, c]:  # type: ignore[index]
                 out += [f"{s} <{C}originalValue> {decimal(float(result.original[i, c]))} .",  # type: ignore[index]
                         f"{s} <{C}treatedValue> {decimal(float(result.treated[i, c]))} ."]
             if result.winsorised is not None and result.winsorised[i, c]:
