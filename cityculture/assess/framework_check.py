@@ -81,7 +81,8 @@ def check_framework(path: Path, content: bytes) -> list[str]:
                       if solution[name] is not None}  # type: ignore[index]
             message = str(next((m for m in check.messages if isinstance(m, Literal)
                                 and m.language in (None, "en")), check.code))
-            message = _PLACEHOLDER.sub(lambda m: _text(solution[m.group(1)]), message)  # type: ignore[index]
+            message = _PLACEHOLDER.sub(
+                lambda m, row=solution: _text(row[m.group(1)]), message)  # type: ignore[index]
             # the term at fault: an IRI value (a misspelt method, an undeclared indicator),
             # else the property (a misspelt property, a bad number)
             term = values.get("value") if isinstance(solution["value"], ox.NamedNode) \

@@ -137,16 +137,16 @@ def kurtosis(x: np.ndarray) -> float:
 
 
 def breaks_outlier_rule(x: np.ndarray, node: FrameworkNode) -> bool:
-    """The JRC rule with the framework's thresholds: |skewness| > s and kurtosis > k."""
+    """Apply the JRC rule with the framework's thresholds: |skewness| > s, kurtosis > k."""
     return (x.size >= 4 and abs(skewness(x)) > _number(node, CSP.skewnessThreshold)
             and kurtosis(x) > _number(node, CSP.kurtosisThreshold))
 
 
 def winsorise(x: np.ndarray, node: FrameworkNode) -> tuple[np.ndarray, np.ndarray]:
-    """COINr's winsorisation: while the rule breaks and fewer than the limit of points are
-    treated, set the most extreme value(s) on the side of the skew to the next value.
+    """Winsorise as COINr does; return the treated values and a mask of the points changed.
 
-    Returns the treated values and a mask of the points changed.
+    While the rule breaks and fewer than the limit of points are treated, the most extreme
+    value(s) on the side of the skew are set to the next value.
     """
     limit = _number(node, CSP.winsorisationLimit)
     x = x.copy()
@@ -345,8 +345,7 @@ def _number(node: FrameworkNode, prop: URIRef) -> float:
 
 
 def _direction(node: FrameworkNode, directions: dict[str, str]) -> bool:
-    """True where higher is better: the node's (or inherited) csp:direction, else the
-    indicator's."""
+    """Return True where higher is better (the node's csp:direction, else the indicator's)."""
     direction = node.method(CSP.direction) or directions.get(node.stands_for or "")
     if direction is None:
         raise AssessmentError(f"node {node.code}: no csp:direction for indicator "

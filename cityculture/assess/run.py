@@ -106,8 +106,7 @@ def indicator_directions(store: Backend, framework: Framework) -> dict[str, str]
 
 def read_inputs(store: AssessmentStore, framework: Framework) -> tuple[
         ObservationTable, dict[str, str], list[str]]:
-    """Read what an assessment needs: the observation table, the indicators' directions and
-    the graphs the observations came from.
+    """Read the observation table, the indicators' directions and the graphs read.
 
     Writes only the model graphs and the framework's copy, where they are missing.
     """

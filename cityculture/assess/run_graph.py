@@ -40,7 +40,7 @@ STEPS = ["imputation", "transformation", "outlierTreatment", "normalisation"]
 
 
 def decimal(value: float) -> str:
-    """An ``xsd:decimal`` literal of a finite float, with its shortest exact digits."""
+    """Write a finite float as an ``xsd:decimal`` literal, with its shortest exact digits."""
     text = np.format_float_positional(value, unique=True, trim="-")
     return f'"{text}"^^<{_XSD}decimal>'
 
@@ -59,7 +59,7 @@ def _time(value: datetime) -> str:
 
 
 def step_iri(run: str, step: str) -> str:
-    """The IRI of one step of a run."""
+    """Return the IRI of one step of a run."""
     return f"{run}/step/{step}"
 
 
