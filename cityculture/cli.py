@@ -22,6 +22,7 @@ from rdflib.term import Identifier
 
 from cityculture import __version__
 from cityculture.assess.frameworks import resolve_framework
+from cityculture.assess.numerics import AssessmentError
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
 from cityculture.assess.run import run_assessment
@@ -647,7 +648,10 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 if step == "ingest and validate" and inputs:
                     _load_inputs(store, inputs, body, input_format)
                 elif step == "assess":
-                    run = run_assessment(store, framework, year=year)
+                    try:
+                        run = run_assessment(store, framework, year=year)
+                    except AssessmentError as exc:
+                        raise click.UsageError(str(exc)) from exc
                     results = city_results(store, run.iri, year)
                 elif step == "report" and outdir is not None:
                     written = write_report(results, outdir, run=run.iri,
