@@ -26,7 +26,7 @@ from cityculture.assess.frameworks import Framework
 from cityculture.assess.numerics import AssessmentError, ObservationTable, assess_table
 from cityculture.assess.run_graph import run_ntriples
 from cityculture.queries import load_query
-from cityculture.store.backends import Backend, OxigraphBackend
+from cityculture.store.backends import Backend, OxigraphBackend, bind_values
 from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.model_graphs import store_model_graphs
 
@@ -70,16 +70,31 @@ def store_framework(store: Backend, framework: Framework) -> None:
     store.replace_graph(framework.graph, data)
 
 
+def lexical_rows(store: Backend, query: str, bindings: dict[str, URIRef],
+                 names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Run a SELECT whose variables are all bound; return the lexical forms of ``names``.
+
+    On the embedded store the solutions are read straight from pyoxigraph: the observation
+    table of a national corpus has hundreds of thousands of rows, and building an rdflib
+    term for each cell (what :meth:`Backend.select` returns) would cost more than the query.
+    """
+    if isinstance(store, OxigraphBackend):
+        solutions = store.store.oxigraph.query(bind_values(query, bindings))
+        assert isinstance(solutions, ox.QuerySolutions)
+        return [tuple(solution[name].value for name in names)  # type: ignore[union-attr]
+                for solution in solutions]
+    return [tuple(str(row[name]) for name in names) for row in store.select(query, bindings)]
+
+
 def observation_table(store: Backend, framework: Framework) -> tuple[ObservationTable,
                                                                     list[str]]:
     """Select the framework's observations; return the table and the graphs they came from."""
-    rows = store.select(load_query("assess-observations").text,
-                        {"frameworkGraph": URIRef(framework.graph)})
-    graphs = sorted({str(row["graph"]) for row in rows})
-    table = ObservationTable.from_rows([
-        (str(row["indicator"]), str(row["city"]), int(row["year"]),  # type: ignore[arg-type]
-         float(str(row["value"])))
-        for row in rows])
+    rows = lexical_rows(store, load_query("assess-observations").text,
+                        {"frameworkGraph": URIRef(framework.graph)},
+                        ("graph", "indicator", "city", "year", "value"))
+    graphs = sorted({row[0] for row in rows})
+    table = ObservationTable.from_rows([(indicator, city, int(year), float(value))
+                                        for _, indicator, city, year, value in rows])
     return table, graphs
 
 
