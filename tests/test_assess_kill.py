@@ -24,6 +24,7 @@ from cityculture.store.backends import OxigraphBackend
 
 DATA = "https://example.org/killtest/data"
 CSP = "https://w3id.org/cityculture/ontology/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 CHILD = """
 import sys
 from pathlib import Path
@@ -52,9 +53,9 @@ def corpus(cities: int = 120, years: int = 4) -> bytes:
                 count += 1
                 lines += [f"{obs} <{CSP}city> <https://w3id.org/cityculture/city/Q{9000 + c}> .",
                           f"{obs} <{CSP}indicator> <{indicator}> .",
-                          f'{obs} <{CSP}refYear> "{2020 + y}"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+                          f'{obs} <{CSP}refYear> "{2020 + y}"^^<{XSD}integer> .',
                           f'{obs} <{CSP}value> "{rng.uniform(1, 90):.3f}"'
-                          f"^^<http://www.w3.org/2001/XMLSchema#decimal> ."]
+                          f"^^<{XSD}decimal> ."]
     return ("\n".join(lines) + "\n").encode()
 
 
