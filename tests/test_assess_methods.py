@@ -262,12 +262,12 @@ def test_fixed_value_imputation(tmp_path: Path) -> None:
 
 
 def test_mean_imputation_above_the_indicators(tmp_path: Path) -> None:
-    """Imputation on P (its indicators without): P4 is not scored at coverage 0.75, then
-    filled with the mean of P1..P3 = (32.5 + 12.5 + 17.5) / 3 = 20.8333, marked; ranks count
-    it (32.5 first, 20.83 second)."""
+    """Imputation on P fills P only (it is not passed down: B4 stays missing): P4 is not
+    scored at coverage 0.75, then filled with the mean of P1..P3 = (32.5 + 12.5 + 17.5) / 3
+    = 20.8333, marked; ranks count it (32.5 first, 20.83 second)."""
     found = run(tmp_path, fw=AS_IS + " ; csp:minimumCoverage 0.75",
-                p="; csp:imputation csp:meanImputation",
-                a="; csp:imputation csp:noImputation", b="; csp:imputation csp:noImputation")
+                p="; csp:imputation csp:meanImputation")
+    assert found.of("B")[3] is None
     assert found.of("P") == [32.5, 12.5, 17.5, 20.8333]
     assert found.imputed == {"P": {1: "meanImputation"}}
     assert found.ranks == {1: 1, 2: 4, 3: 3, 4: 2}

@@ -4,7 +4,8 @@ A framework is a Turtle file (bundled, or a researcher's own). Before anything r
 checked against ``shapes/framework.ttl`` (:mod:`cityculture.assess.framework_check`); then
 its nodes are read with every method setting resolved as ``ontology/methods.ttl`` says: the
 setting on the node itself, else the nearest ancestor's, else the framework's, else
-``csp:defaultMethodSettings``. The framework's graph in a store is named by the digest of
+``csp:defaultMethodSettings`` (``csp:imputation`` alone is not passed down from a node to
+the nodes below it). The framework's graph in a store is named by the digest of
 the file's content, so two different files never share a graph and a run reads only its own.
 """
 
@@ -24,6 +25,7 @@ from cityculture.namespaces import CSP
 
 BUILTIN = {"paper": "paper.ttl", "gpci-2023": "gpci-2023.ttl"}
 FRAMEWORK_GRAPH = "https://w3id.org/cityculture/graph/framework/"
+IMPUTATION = str(CSP.imputation)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,11 @@ def read_framework(path: Path, content: bytes) -> Framework:
     def settings_of(node_iri: str) -> dict[str, Term]:
         if node_iri not in resolved:
             node, parent = raw[node_iri]
-            inherited = settings_of(parent) if parent in raw else base
+            inherited = base
+            if parent in raw:
+                # an imputation fills the node it is set on: the parent's would fill every
+                # part of a missing whole as well as the whole (methods.ttl)
+                inherited = settings_of(parent) | {IMPUTATION: base[IMPUTATION]}
             resolved[node_iri] = inherited | own(node)
         return resolved[node_iri]
 
