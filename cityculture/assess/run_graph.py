@@ -21,7 +21,7 @@ Numbers are written as ``xsd:decimal`` (Virtuoso returns doubles with six digits
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -55,7 +55,8 @@ def _string(value: str) -> str:
 
 
 def _time(value: datetime) -> str:
-    return f'"{value.isoformat()}"^^<{_XSD}dateTime>'
+    # UTC written as "Z", the form every engine keeps (Oxigraph rewrites "+00:00" to it)
+    return f'"{value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}"^^<{_XSD}dateTime>'
 
 
 def step_iri(run: str, step: str) -> str:
