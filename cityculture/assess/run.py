@@ -15,7 +15,9 @@ selects, asks and replaces graphs.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -81,8 +83,12 @@ def lexical_rows(store: Backend, query: str, bindings: dict[str, URIRef],
     if isinstance(store, OxigraphBackend):
         solutions = store.store.oxigraph.query(bind_values(query, bindings))
         assert isinstance(solutions, ox.QuerySolutions)
-        return [tuple(solution[name].value for name in names)  # type: ignore[union-attr]
-                for solution in solutions]
+        # SPARQL CSV results hold the lexical forms; pyoxigraph writes them in one call
+        text = solutions.serialize(format=ox.QueryResultsFormat.CSV)
+        reader = csv.reader(io.StringIO((text or b"").decode("utf-8"), newline=""))
+        header = next(reader, [])
+        at = [header.index(name) for name in names]
+        return [tuple(row[i] for i in at) for row in reader]
     return [tuple(str(row[name]) for name in names) for row in store.select(query, bindings)]
 
 

@@ -41,7 +41,11 @@ STEPS = ["imputation", "transformation", "outlierTreatment", "normalisation"]
 
 def decimal(value: float) -> str:
     """Write a finite float as an ``xsd:decimal`` literal, with its shortest exact digits."""
-    text = np.format_float_positional(value, unique=True, trim="-")
+    text = repr(value)
+    if "e" in text or "n" in text:  # exponent form (or inf/nan, which no formula yields)
+        text = np.format_float_positional(value, unique=True, trim="-")
+    elif text.endswith(".0"):
+        text = text[:-2]
     return f'"{text}"^^<{_XSD}decimal>'
 
 
@@ -95,13 +99,18 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
 
     def iri(node: str, i: int, c: int) -> str:
         key = (node, i, c)
-        if key not in iris:
-            iris[key] = f"<{run}/score/{next(counter)}>"
-        return iris[key]
+        found = iris.get(key)
+        if found is None:
+            found = iris[key] = f"<{run}/score/{next(counter)}>"
+        return found
+
+    def fresh(node: str, i: int, c: int) -> str:
+        """Return an IRI for a score nothing links to (indicator scores)."""
+        return f"<{run}/score/{next(counter)}>"
 
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
-            _indicator_scores(out, result, assessment, years, iri)
+            _indicator_scores(out, result, assessment, years, fresh)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
     for k, check in enumerate(assessment.outliers):
@@ -123,14 +132,16 @@ def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment
                       years: list[int], iri) -> None:  # noqa: ANN001
     node = f"<{result.node.iri}>"
     imputation = result.node.method(CSP.imputation)
+    cities = [f"<{city}>" for city in assessment.cities]
+    head = f"<{C}frameworkNode> {node} .\n"
     for i in years:
-        year = _integer(assessment.years[i])
+        year = f"<{C}refYear> {_integer(assessment.years[i])} .\n"
         row = result.score[i]
-        for c in np.flatnonzero(~np.isnan(row)):
-            s = iri(result.node.iri, i, int(c))
-            out += [f"{s} <{_RDF}type> <{C}IndicatorScore> .", f"{s} <{C}frameworkNode> {node} .",
-                    f"{s} <{C}city> <{assessment.cities[c]}> .", f"{s} <{C}refYear> {year} .",
-                    f"{s} <{C}scoreValue> {decimal(float(row[c]))} ."]
+        for c in np.flatnonzero(~np.isnan(row)).tolist():
+            s = iri(result.node.iri, i, c)
+            # one string per score: a national corpus has hundreds of thousands of them
+            out.append(f"{s} <{_RDF}type> <{C}IndicatorScore> .\n{s} {head}{s} <{C}city> "
+                       f"{cities[c]} .\n{s} {year}{s} <{C}scoreValue> {decimal(float(row[c]))} .")
             if result.imputed[i, c]:
                 out.append(f"{s} <{C}imputedBy> <{imputation}> .")
             if result.treated is not None and result.treated[i, c] != result.original[i, c]:  # type: ignore[index]
@@ -152,31 +163,30 @@ def _upper_scores(out: list[str], result: NodeScores, assessment: Assessment,
     children = framework.children(node.iri) if node.level > 1 else []
     assert result.coverage is not None and result.have is not None
     assert result.selected is not None and result.rank is not None
+    cities = [f"<{city}>" for city in assessment.cities]
     for i in years:
         year = _integer(assessment.years[i])
-        for c in range(len(assessment.cities)):
-            value = result.score[i, c]
-            selected = result.selected[i, c]
-            have = result.have[i, c]
-            scored = not np.isnan(value)
-            if not scored and not (assessment.compared[i, c] and selected > 0
-                                   and (have > 0 or minimum > 0)):
-                continue
+        scored = ~np.isnan(result.score[i])
+        reported = scored | (assessment.compared[i] & (result.selected[i] > 0)
+                             & ((result.have[i] > 0) | (minimum > 0)))
+        for c in np.flatnonzero(reported).tolist():
+            value = float(result.score[i, c])
+            selected = float(result.selected[i, c])
+            have = float(result.have[i, c])
             s = iri(node.iri, i, c)
-            out += [f"{s} <{C}frameworkNode> {n} .", f"{s} <{C}city> <{assessment.cities[c]}> .",
-                    f"{s} <{C}refYear> {year} .", f"{s} <{_PROV}wasGeneratedBy> {generated} ."]
+            out.append(f"{s} <{C}frameworkNode> {n} .\n{s} <{C}city> {cities[c]} .\n"
+                       f"{s} <{C}refYear> {year} .\n{s} <{_PROV}wasGeneratedBy> {generated} .")
             if selected > 0:
-                out.append(f"{s} <{C}coverage> {decimal(float(have / selected))} .")
-            if scored:
-                out += [f"{s} <{_RDF}type> <{C}{score_class}> .",
-                        f"{s} <{C}scoreValue> {decimal(float(value))} .",
-                        f"{s} <{C}rankValue> {_integer(int(result.rank[i, c]))} ."]
+                out.append(f"{s} <{C}coverage> {decimal(have / selected)} .")
+            if scored[c]:
+                out.append(f"{s} <{_RDF}type> <{C}{score_class}> .\n"
+                           f"{s} <{C}scoreValue> {decimal(value)} .\n"
+                           f"{s} <{C}rankValue> {_integer(int(result.rank[i, c]))} .")
                 if result.imputed[i, c]:
                     out.append(f"{s} <{C}imputedBy> <{imputation}> .")
             else:
-                out += [f"{s} <{_RDF}type> <{C}NotScored> .",
-                        f"{s} <{C}reason> {_string(_reason(have, selected, minimum))} ."]
+                out.append(f"{s} <{_RDF}type> <{C}NotScored> .\n"
+                           f"{s} <{C}reason> {_string(_reason(have, selected, minimum))} .")
             for child in children:
-                child_result = assessment.nodes[child.iri]
-                if not np.isnan(child_result.score[i, c]):
+                if not np.isnan(assessment.nodes[child.iri].score[i, c]):
                     out.append(f"{s} <{_PROV}wasDerivedFrom> {iri(child.iri, i, c)} .")
