@@ -31,6 +31,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # tests.servers
 
 from assess import SUB, generate  # the corpus generator of bench/assess.py
 
@@ -74,7 +75,7 @@ def measure(method: str, where: str, corpus: Path) -> dict[str, object]:
 def http_loads(corpus: Path) -> list[dict[str, object]]:
     """Load the corpus into a real Oxigraph server: our PUT, then a no_transaction POST."""
     from cityculture.store.backends import open_backend
-    from cityculture.store.servers import ServerUnavailable, oxigraph_server
+    from tests.servers import ServerUnavailable, oxigraph_server
 
     data = corpus.read_bytes()
     triples = data.count(b"\n")

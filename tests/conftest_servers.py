@@ -5,7 +5,7 @@ The fixture functions are named ``*_fixture``; their fixture names (``oxigraph_s
 the test functions' parameters.
 
 The real servers are session-scoped: started once, stopped at the end of the session even
-when tests fail (the context managers of ``cityculture.store.servers`` stop them in
+when tests fail (the context managers of ``tests.servers`` stop them in
 ``finally``). A missing binary or a server that does not start turns into a skip with the
 reason, and nothing else does.
 """
@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cityculture.store.servers import (
+from tests.servers import (
     ServerUnavailable,
     VirtuosoEndpoints,
     oxigraph_server,

@@ -41,8 +41,8 @@ from cityculture.store.remote import (
     EndpointError,
     RemoteBackend,
 )
-from cityculture.store.servers import VirtuosoEndpoints, edit_ini, free_port
 from tests.conftest_servers import FakeServer, answer
+from tests.servers import VirtuosoEndpoints, edit_ini, free_port
 
 EX = Namespace("http://example.org/cc-test/")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # not rdflib.XSD: pytest probes globals
@@ -786,7 +786,7 @@ def test_virtuoso_ini_editing() -> None:
 
 def test_servers_report_why_they_are_unavailable(monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Any) -> None:
-    import cityculture.store.servers as servers
+    import tests.servers as servers
 
     monkeypatch.setattr(servers, "find_binary", lambda name: None)
     with pytest.raises(servers.ServerUnavailable, match="no 'oxigraph' binary"):

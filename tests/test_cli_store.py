@@ -22,7 +22,7 @@ from cityculture.model import MODEL_GRAPH
 from cityculture.store.backends import OxigraphBackend
 from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.results import dataframe, select
-from cityculture.store.servers import VirtuosoEndpoints, free_port
+from tests.servers import VirtuosoEndpoints, free_port
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny-cities.csv"

@@ -264,7 +264,9 @@ def test_hostile_quotes_do_not_make_sniffing_slow(tmp_path: Path) -> None:
     path = write(tmp_path, "x.csv", ',";' * 30_000)
     started = time.perf_counter()
     exc = refuse(path)
-    assert time.perf_counter() - started < 2
+    # A generous bound that only a quadratic sniffer breaks (hours at this size), so a busy
+    # machine does not fail it; the speed itself is measured in bench/.
+    assert time.perf_counter() - started < 30
     assert exc.row == 1
 
 

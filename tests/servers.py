@@ -1,4 +1,4 @@
-"""Start and stop real SPARQL servers on 127.0.0.1, for tests and local operations.
+"""Start and stop real SPARQL servers on 127.0.0.1 for the tests and benchmarks.
 
 Two servers are supported, each as a context manager that starts the server, waits until it
 answers, yields its endpoints and stops it again (also when the body raises):
