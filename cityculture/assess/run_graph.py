@@ -108,11 +108,16 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
         """Return an IRI for a score nothing links to (indicator scores)."""
         return f"<{run}/score/{next(counter)}>"
 
+    # encoded node by node: one list of lines for the whole run would be held three times
+    # (lines, joined text, bytes) at the peak, for a national corpus gigabytes
+    chunks: list[bytes] = []
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
             _indicator_scores(out, result, assessment, years, fresh)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
+        chunks.append(("\n".join(out) + "\n").encode("utf-8"))
+        out.clear()
     for k, check in enumerate(assessment.outliers):
         if year is not None and check.year != year:
             continue
@@ -124,8 +129,8 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
                 f"{o} <{_PROV}wasGeneratedBy> <{step_iri(run, 'outlierTreatment')}> ."]
         if check.winsorised_points:
             out.append(f"{o} <{C}winsorisedPoints> {_integer(check.winsorised_points)} .")
-    out.append("")
-    return "\n".join(out).encode("utf-8")
+    chunks.append(("\n".join(out) + "\n").encode("utf-8"))
+    return b"".join(chunks)
 
 
 def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment,
