@@ -138,3 +138,18 @@ def test_a_limit_of_zero_treats_nothing(tmp_path: Path) -> None:
     run = run_assessment(store, resolve_framework(path)).iri
     assert indicator_scores(store, run)[("CO-01", 9)] == (10.0, None, None)
     assert checks(store, run)["CO-01"][3] is None
+
+
+def test_the_thresholds_are_framework_triples(tmp_path: Path) -> None:
+    """csp:skewnessThreshold 4: |3.106| is not above it, so nothing is flagged or treated;
+    csp:kurtosisThreshold 10 (kurtosis 9.72) does the same."""
+    text = (DATA / "outlier-framework.ttl").read_text(encoding="utf-8")
+    for setting in ("csp:skewnessThreshold 4", "csp:kurtosisThreshold 10"):
+        path = tmp_path / "thresholds.ttl"
+        path.write_text(text.replace("csp:winsorisationLimit 5",
+                                     f"csp:winsorisationLimit 5 ; {setting}"), encoding="utf-8")
+        store = OxigraphBackend()
+        store.replace_graph("https://example.org/outliers/data", observations())
+        run = run_assessment(store, resolve_framework(path)).iri
+        assert checks(store, run) == {}, setting
+        assert indicator_scores(store, run)[("CO-01", 9)] == (10.0, None, None), setting
