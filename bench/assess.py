@@ -50,7 +50,8 @@ def pick_indicators(count: int) -> list[tuple[str, str, str, str]]:
         entry = (str(ind), str(scheme.value(ind, CSP.unit)),
                  str(scheme.value(ind, CSP.valueKind)).rsplit("/", 1)[-1],
                  str(scheme.value(ind, CSP.direction)))
-        by_aspect.setdefault(str(scheme.value(ind, CSP.measures)), []).append(entry)
+        aspect = scheme.value(ind, CSP.measures) or scheme.value(ind, CSP.proxyFor)
+        by_aspect.setdefault(str(aspect), []).append(entry)
         del entry
     chosen: list[tuple[str, str, str, str]] = []
     while len(chosen) < count and any(by_aspect.values()):

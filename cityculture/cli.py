@@ -6,6 +6,7 @@ publish) or to the model itself (``ontology``). Every listing command has ``--fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -21,7 +22,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
 from cityculture import __version__
-from cityculture.assess.frameworks import resolve_framework
+from cityculture.assess.frameworks import BUILTIN, resolve_framework
 from cityculture.assess.numerics import AssessmentError
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
@@ -30,8 +31,10 @@ from cityculture.assess.sensitivity import rank_intervals
 from cityculture.cli_backend import EndpointOptions, endpoint_options, open_store, store_failure
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import INPUT_ERRORS, read_submission
-from cityculture.ingest.submission import Submission
+from cityculture.ingest.scheme import Scheme, UnusableScheme, load_scheme
+from cityculture.ingest.submission import Submission, file_digest
 from cityculture.ingest.template import write_templates
+from cityculture.ingest.vocabulary import vocabulary
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.namespaces import PREFIXES
 from cityculture.queries import (
@@ -54,6 +57,7 @@ from cityculture.store.backends import (
     check_graph_name,
 )
 from cityculture.store.model_graphs import store_model_graphs
+from cityculture.store.offline_query import run_user_query
 from cityculture.store.remote import EndpointError
 from cityculture.store.results import sparql_csv, sparql_json
 from cityculture.tables import render_table
@@ -201,12 +205,27 @@ def example() -> None:
         click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
         _print_results(results, "table", store, run.iri)
 
-def _read_all(files: tuple[Path, ...], body: str) -> list[Submission]:
+SCHEME_GRAPH = "https://w3id.org/cityculture/graph/scheme/"
+"""Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""
+
+
+def _scheme(files: tuple[Path, ...] | list[Path]) -> Scheme:
+    """Read the researcher's scheme files; an unusable one ends with exit code 2 and one line."""
+    try:
+        return load_scheme(list(files), bundled=vocabulary().indicators)
+    except UnusableScheme as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _read_all(files: tuple[Path, ...], body: str, scheme: Scheme | None = None
+              ) -> list[Submission]:
     """Read every file; an unusable one ends the command with exit code 2 and one line."""
     submissions = []
+    vocab = vocabulary().with_scheme(scheme) if scheme is not None else None
     for path in files:
         try:
-            submissions.append(read_submission(path, body=body))
+            submissions.append(read_submission(path, body=body, vocab=vocab))
         except INPUT_ERRORS as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
@@ -228,6 +247,11 @@ _BODY = click.option("--body", default="unspecified submitting body", show_defau
                      help="The submitting body (recorded as prov:wasAttributedTo).")
 _STORE = click.option("--store", "store_path", type=click.Path(file_okay=False, path_type=Path),
                       default=None, help="Embedded store directory holding accepted data.")
+_SCHEME = click.option("--scheme", "scheme_files", multiple=True,
+                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                       help="A Turtle file declaring your own indicators (SKOS concepts with "
+                            "notation, label, unit, value kind, direction), units and city "
+                            "code lists (repeatable).")
 
 
 @main.command("validate")
@@ -239,11 +263,13 @@ _STORE = click.option("--store", "store_path", type=click.Path(file_okay=False, 
 @click.option("--engine", type=click.Choice(["fast", "pyshacl"]), default="fast",
               help="fast: shapes compiled to whole-graph SPARQL on Oxigraph; "
                    "pyshacl: the reference engine (slow on large files).")
+@_SCHEME
 @_BODY
 @_STORE
 @endpoint_options
 def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], engine: str,
-             body: str, store_path: Path | None, endpoint: EndpointOptions | None) -> None:
+             scheme_files: tuple[Path, ...], body: str, store_path: Path | None,
+             endpoint: EndpointOptions | None) -> None:
     """Validate submitted files (CSV, XLSX, Turtle, N-Triples, JSON-LD).
 
     With --store or --endpoint, the files are also checked against the accepted data there
@@ -252,14 +278,16 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
     Exit codes: 0 conforms (warnings allowed), 1 violations found, 2 input unusable,
     3 store or endpoint failure.
     """
-    submissions = _read_all(files, body)
+    scheme = _scheme(scheme_files)
+    submissions = _read_all(files, body, scheme)
     accepted = []
     if store_path is not None or endpoint is not None:
         with _opened(store_path, endpoint) as backend:
             accepted = accepted_triples(backend)
     try:
         report = validate_submissions(submissions, accepted=accepted,
-                                      extra_shapes=extra_shapes, engine=engine)
+                                      extra_shapes=extra_shapes, engine=engine,
+                                      scheme=scheme.triples)
     except UnusableShapes as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -296,37 +324,50 @@ def _store_submissions(backend: Backend, submissions: list[Submission]) -> None:
         raise
 
 
+def _store_scheme(backend: Backend, scheme: Scheme) -> None:
+    """Store the scheme files' triples as one named graph keyed by their checksums."""
+    if not scheme.paths:
+        return
+    key = hashlib.sha256("".join(sorted(file_digest(p) for p in scheme.paths)).encode())
+    backend.replace_graph(SCHEME_GRAPH + key.hexdigest()[:20],
+                          ox.serialize(scheme.triples, format=ox.RdfFormat.N_TRIPLES) or b"")
+
+
 @main.command("load")
 @_FILES
 @_STORE
 @endpoint_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "turtle"]), default="table")
+@_SCHEME
 @_BODY
 def load(files: tuple[Path, ...], store_path: Path | None, endpoint: EndpointOptions | None,
-         fmt: str, body: str) -> None:
+         fmt: str, scheme_files: tuple[Path, ...], body: str) -> None:
     """Validate files and add them to the store, each as one named graph; refuse what fails.
 
     The store is the embedded one in --store PATH, or a SPARQL 1.1 endpoint (--endpoint).
     Nothing is stored unless every file conforms (checked against what is stored already):
     the store stays exactly as it was. The ontology, the indicator scheme and the data cube
     structure are stored with the data (graphs under https://w3id.org/cityculture/graph/),
-    so the store answers every query of ``cityculture queries`` on its own.
+    so the store answers every query of ``cityculture queries`` on its own; so are the
+    --scheme files (graphs under https://w3id.org/cityculture/graph/scheme/).
 
     Exit codes: 0 stored, 1 refused (violations), 2 input unusable, 3 store or endpoint
     failure (nothing stored).
     """
     if store_path is None and endpoint is None:
         raise click.UsageError("give --store PATH or --endpoint URL")
-    submissions = _read_all(files, body)
+    scheme = _scheme(scheme_files)
+    submissions = _read_all(files, body, scheme)
     with _opened(store_path, endpoint) as backend:
         accepted = accepted_triples(backend, exclude=tuple(s.iri for s in submissions))
-        report = validate_submissions(submissions, accepted=accepted)
+        report = validate_submissions(submissions, accepted=accepted, scheme=scheme.triples)
         if not report.conforms:
             _emit(report, fmt)
             click.echo("refused: nothing was stored", err=True)
             sys.exit(1)
         _store_submissions(backend, submissions)
         store_model_graphs(backend)
+        _store_scheme(backend, scheme)
         for submission in submissions:
             click.echo(f"stored {submission.path.name} as <{submission.iri}> "
                        f"({len(submission.triples)} triples)")
@@ -443,13 +484,13 @@ def _run_query(query_ref: str, params: tuple[str, ...], fmt: str, store_path: Pa
         if store_path is None and endpoint is None:
             store_model_graphs(backend)
         bindings = _parse_params(query_file, params, backend)
-        try:
-            if form == "ASK":
-                answer = backend.ask(query_file.text, bindings)
+        try:  # on the embedded store, in a process without network access
+            answer = run_user_query(backend, form, query_file.text, bindings)
+            if isinstance(answer, bool):
                 click.echo(json.dumps({"head": {}, "boolean": answer}) if fmt == "json"
                            else str(answer).lower())
                 return
-            rows = backend.select(query_file.text, bindings)
+            rows = answer
         except (SyntaxError, ValueError) as exc:
             raise click.UsageError(f"{query_file.path.name}: {exc}") from exc
     columns = list(rows[0]) if rows else _projected(query_file.text)
@@ -549,14 +590,26 @@ def pull(graphs: tuple[str, ...], store_path: Path, endpoint: EndpointOptions | 
 
 @main.command("template")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-def template(outdir: Path) -> None:
-    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR."""
-    for path in write_templates(outdir):
+@click.option("--framework", "framework_file", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A framework (or scheme) Turtle file declaring its own indicators: list "
+                   "those, and its city codes if it declares a code list.")
+def template(outdir: Path, framework_file: Path | None) -> None:
+    """Write empty submission templates (CSV, XLSX) and the indicator list to OUTDIR.
+
+    Exit codes: 0 written, 2 the framework file is unusable or declares no indicator.
+    """
+    scheme = _scheme([framework_file]) if framework_file is not None else None
+    if scheme is not None and not scheme.indicators:
+        click.echo(f"error: {framework_file}: declares no indicator (a SKOS concept with "
+                   "skos:notation and csp:unit)", err=True)
+        sys.exit(2)
+    for path in write_templates(outdir, scheme):
         click.echo(f"wrote {path}")
 
 
 def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
-                 input_format: str) -> None:
+                 input_format: str, scheme: Scheme) -> None:
     """Read, validate and store input files; exit 1 on violations, 2 on unusable input."""
     if input_format == "gpci-json":
         try:
@@ -565,9 +618,10 @@ def _load_inputs(store: Backend, files: tuple[Path, ...], body: str,
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
     else:
-        submissions = _read_all(files, body)
+        submissions = _read_all(files, body, scheme)
     report = validate_submissions(
-        submissions, accepted=accepted_triples(store, exclude=tuple(s.iri for s in submissions)))
+        submissions, accepted=accepted_triples(store, exclude=tuple(s.iri for s in submissions)),
+        scheme=scheme.triples)
     if not report.conforms:
         click.echo(report.to_table(), err=True)
         click.echo("refused: the input does not conform; nothing was assessed", err=True)
@@ -607,7 +661,8 @@ def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str
 @main.command("assess")
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--framework", "framework_name", default="paper", show_default=True,
-              help="paper, gpci-2023, or a Turtle file defining a csp:AssessmentFramework.")
+              help="paper, gpci-2023, or a Turtle file defining a csp:AssessmentFramework "
+                   "(which may declare its own indicators and city code lists).")
 @click.option("--year", type=int, default=None, help="Only this year (default: all years).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "turtle"]),
               default="table")
@@ -622,12 +677,13 @@ def _print_results(results: list[CityResult], fmt: str, store: Backend, run: str
 @click.option("--classify", is_flag=True,
               help="Classify the cities with HermiT (soft-power-led, hard-power-led, in "
                    "dislocation, in harmony) and write the inferred types into the run.")
+@_SCHEME
 @_BODY
 @_STORE
 @endpoint_options
 def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt: str,
            outdir: Path | None, input_format: str, sensitivity: int, seed: int,
-           classify: bool, body: str, store_path: Path | None,
+           classify: bool, scheme_files: tuple[Path, ...], body: str, store_path: Path | None,
            endpoint: EndpointOptions | None) -> None:
     """Assess cities: ingest and validate INPUTS, then score them with a framework.
 
@@ -637,16 +693,18 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
     Exit codes: 0 assessed, 1 input refused, 2 input unusable, 3 store or endpoint failure.
     """
     try:
-        framework = resolve_framework(framework_name)
+        framework = resolve_framework(framework_name, schemes=scheme_files)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    own = [] if framework_name in BUILTIN else [framework.path]
+    scheme = _scheme([*own, *scheme_files])
     with _opened(store_path, endpoint) as store:
         steps = ["ingest and validate", "assess", "report"]
         with click.progressbar(steps, label="assessing", file=sys.stderr,
                                item_show_func=lambda s: s) as bar:
             for step in bar:
                 if step == "ingest and validate" and inputs:
-                    _load_inputs(store, inputs, body, input_format)
+                    _load_inputs(store, inputs, body, input_format, scheme)
                 elif step == "assess":
                     try:
                         run = run_assessment(store, framework, year=year)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from cityculture.publish.describe import Publisher
+from cityculture.publish.describe import Publisher, PublisherError, load_publisher, publisher_types
 from cityculture.publish.iris import DEFAULT_BASE, check_base_iri
 
 
@@ -33,29 +34,69 @@ _BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=Tr
                                           f"{DEFAULT_BASE} are rewritten to it.")
 
 
-def _publish(outdir: Path, store_path: Path | None, base: str, publisher: str) -> None:
-    from cityculture.publish.site import publish_site
+def _publish(outdir: Path, store_path: Path | None, base: str,
+             publisher: Publisher | None = None) -> None:
+    from cityculture.publish.site import PublishError, publish_site
     from cityculture.publish.source import example_source, store_source
 
     source = store_source(store_path) if store_path else example_source()
-    site = publish_site(source, outdir, base=base, publisher=Publisher(publisher))
+    try:
+        site = publish_site(source, outdir, base=base, publisher=publisher)
+    except PublishError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"published {site.pages} pages and {len(site.dumps)} dumps to {outdir} "
-               f"(base {base})", err=True)
+               f"(base {base}): {site.rewritten} files written, {len(site.removed)} stale "
+               "files removed", err=True)
+
+
+def _publisher(file: Path | None, **options: str | None) -> Publisher:
+    """Return the publisher of --publisher-file, overridden by the options."""
+    try:
+        if file is not None:
+            return load_publisher(file, **options)
+        return replace(Publisher(), **{k: v for k, v in options.items() if v is not None}
+                       ).checked()
+    except PublisherError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.command("publish")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @_STORE
 @_BASE
-@click.option("--publisher", default="The cityculture project", show_default=True,
-              help="The publisher named in the dataset description (dct:publisher).")
-def publish(outdir: Path, store_path: Path | None, base: str, publisher: str) -> None:
+@click.option("--publisher", "name", default=None,
+              help="The publisher's name (dct:publisher, foaf:name).  [default: The "
+                   "cityculture project]")
+@click.option("--publisher-homepage", "homepage", default=None, metavar="URL",
+              help="The publisher's home page (foaf:homepage).")
+@click.option("--publisher-type", "type_", default=None, metavar="CODE",
+              help="The kind of publisher, an ADMS publisher type: " + ", ".join(
+                  sorted(publisher_types())) + ".")
+@click.option("--contact-email", "email", default=None, metavar="ADDRESS",
+              help="Contact point e-mail (dcat:contactPoint, vcard:hasEmail).")
+@click.option("--contact-url", "contact_url", default=None, metavar="URL",
+              help="Contact point web page or form (vcard:hasURL).")
+@click.option("--publisher-file", "publisher_file", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="A TOML file with the keys name, homepage, type, email, contact_url; "
+                   "the options above override it.")
+def publish(outdir: Path, store_path: Path | None, base: str, name: str | None,
+            homepage: str | None, type_: str | None, email: str | None,
+            contact_url: str | None, publisher_file: Path | None) -> None:
     """Publish the example (or --store) as linked data into OUTDIR.
 
-    Writes dumps (Turtle, N-Triples, JSON-LD, RDF/XML for the ontology), a DCAT 3 and VoID
-    description, the ontology's documentation, and one page per city, nation, indicator,
-    element, assessment run and every other resource, each with Turtle and JSON-LD twins.
+    Writes dumps (Turtle, N-Triples, JSON-LD, RDF/XML for the ontology), a DCAT-AP 3
+    catalog with VoID statistics (catalog.ttl, dataset.ttl), the ontology's documentation,
+    one page per city, nation, indicator, element, assessment run and every other resource,
+    each with Turtle and JSON-LD twins, schema.org markup on the home page, sitemap.xml and
+    robots.txt. The contact point is written when --contact-email or --contact-url is given.
+
+    Publishing again into the same OUTDIR writes only the files whose content changed and
+    removes the files the previous publish wrote that are no longer produced (site.json
+    lists them); no other file in OUTDIR is touched.
     """
+    publisher = _publisher(publisher_file, name=name, homepage=homepage, type=type_,
+                           email=email, contact_url=contact_url)
     _publish(outdir, store_path, base, publisher)
 
 
@@ -100,7 +141,7 @@ def serve(site: Path | None, store_path: Path | None, base: str, host: str, port
     if site is None:
         temporary = tempfile.TemporaryDirectory(prefix="cityculture-site-")
         site = Path(temporary.name)
-        _publish(site, store_path, base, "The cityculture project")
+        _publish(site, store_path, base)
     config = ServeConfig(site=site, limits=Limits(query_timeout, max_results, max_result_bytes),
                          workers=workers, worker_memory_mb=worker_memory,
                          queue_timeout=queue_timeout, cors_origins=list(cors_origins))

@@ -52,7 +52,9 @@ def published_site() -> Site:
 
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         port = free_port()
-        done = cli("publish", str(folder / "site"), "--base-iri", f"http://127.0.0.1:{port}/")
+        done = cli("publish", str(folder / "site"), "--base-iri", f"http://127.0.0.1:{port}/",
+                   "--publisher-type", "NonProfitOrganisation",
+                   "--contact-email", "data@example.org")
         assert done.returncode == 0, done.stderr
         _CACHE["site"] = Site(folder / "site", port)
     return _CACHE["site"]  # type: ignore[return-value]

@@ -38,10 +38,14 @@ def test_cq2_hard_and_soft_power(model: Graph) -> None:
             assert characteristics == {"visible, material", "quantifiable",
                                        "transplantable in a short time"}
         else:
-            assert characteristics == {"invisible, spiritual", "not directly quantifiable",
-                                       "formed by long-term accumulation"}
-    military = next(r for r in rows if r["kind"] == CSP.MilitaryPower)
-    assert military["cityLevel"] == Literal(False)
+            assert characteristics == {"invisible, spiritual", "cannot be quantified",
+                                       "formed by long-term accumulation",
+                                       "attracts instead of forcing"}
+            assert row["indicatorCount"] is None
+    counts = {r["kind"]: int(r["indicatorCount"]) for r in rows if r["category"] == CSP.HardPower}
+    assert counts[CSP.MilitaryPower] == 0
+    assert all(counts[k] >= 5 for k in (CSP.EconomicPower, CSP.TechnologicalPower,
+                                        CSP.InfrastructurePower))
 
 
 def test_cq3_indicators_by_aspect(model: Graph) -> None:
@@ -50,6 +54,10 @@ def test_cq3_indicators_by_aspect(model: Graph) -> None:
     assert codes == {"CO", "AP", "IN", "IF", "RA", "EC", "TE", "MI", "IS"}
     military = [r for r in rows if str(r["aspectNotation"]) == "MI"]
     assert len(military) == 1 and military[0]["indicator"] is None
+    assert {r["proxy"] for r in rows if str(r["aspectNotation"]) in ("CO", "AP", "IN", "IF", "RA")
+            } == {Literal(True)}
+    assert {r["proxy"] for r in rows if str(r["aspectNotation"]) in ("EC", "TE", "IS")
+            } == {Literal(False)}
     unemployment = next(r for r in rows if r["indicator"] == IND["EC-04"])
     assert unemployment["higherIsBetter"] == Literal(False)
     assert str(unemployment["unitLabel"]) == "per cent"

@@ -56,6 +56,16 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]
             _original(self, update)  # type: ignore[operator]
 
         monkeypatch.setattr(cls, "update", spy_update)
+    # a user's query on the embedded store runs in a process without network: record its text
+    import cityculture.store.offline_query as offline_query
+
+    run_offline = offline_query.run_without_network
+
+    def spy_offline(function: object, *args: object) -> object:
+        sent.append(("select", str(args[2])))  # (path, nquads, query text, union)
+        return run_offline(function, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(offline_query, "run_without_network", spy_offline)
     yield sent
 
 

@@ -49,8 +49,9 @@ def test_every_term_has_label_definition_source(onto: Graph) -> None:
             missing.append(f"{term} has {len(definitions)} English skos:definition")
         if (term, RDFS.isDefinedBy, ONTOLOGY) not in onto:
             missing.append(f"{term} lacks rdfs:isDefinedBy the ontology")
-        if onto.value(term, CSP.paperSection) is None:
-            missing.append(f"{term} lacks csp:paperSection")
+        marks = (onto.value(term, CSP.paperSection), onto.value(term, CSP.projectAddition))
+        if marks == (None, None):
+            missing.append(f"{term} lacks csp:paperSection (the paper's) or csp:projectAddition")
     assert missing == []
 
 
@@ -81,18 +82,27 @@ def test_all_iris_are_persistent(onto: Graph) -> None:
 
 
 SECTION_TERMS = {
-    "1": [CSP.City, CSP.Nation, CSP.Power, CSP.SoftPower, CSP.CulturalSoftPower, CSP.attracts],
+    "abstract": [CSP.CityCulturalSoftPower, CSP.CitySoftPower, CSP.isCoreOf],
+    "1": [CSP.City, CSP.Nation, CSP.SoftPower, CSP.CulturalSoftPower, CSP.PolicyPower,
+          CSP.attracts, CSP.nyeBoundToLead, CSP.nyeSoftPower, CSP.governmentPublicService],
     "2": [CSP.Element, CSP.hasRole, CSP.ElementRole],
     "2.1": [CSP.cohesion, CSP.CulturalHeritage, CSP.protects],
     "2.2": [CSP.appeal],
-    "2.3": [CSP.innovation, CSP.CulturalEnterprise, CSP.produces],
+    "2.3": [CSP.innovation, CSP.CulturalEnterprise, CSP.CulturalProduct],
     "2.4": [CSP.integrationForce, CSP.CulturalActivity, CSP.GovernmentOrganisedActivity,
             CSP.SportsMeeting, CSP.AwardCeremony, CSP.CivilianActivity],
     "2.5": [CSP.radiation, CSP.CityImage],
-    "3.1": [CSP.HardPower, CSP.complements, CSP.dependsOn, CSP.interdependentWith],
-    "3.2": [CSP.reflectedIn, CSP.contributesTo, CSP.locatedInNation],
-    "3.3": [CSP.drawsLessonsFrom],
+    "3.1": [CSP.Power, CSP.HardPower, CSP.complements, CSP.dependsOn, CSP.interdependentWith,
+            CSP.notQuantifiable, CSP.militaryDimension, CSP.CityInHarmony],
+    "3.2": [CSP.reflectedIn, CSP.contributesTo, CSP.acceptedBy],
+    "3.3": [CSP.drawsLessonsFrom, CSP.CulturalAdvantage, CSP.DevelopingEnvironment,
+            CSP.HumanistTradition, CSP.LessonDrawing, CSP.innovationBasedOnImitation],
 }
+
+PROJECT_TERMS = [CSP.locatedInNation, CSP.countryCode, CSP.WorldHeritageSite, CSP.Indicator,
+                 CSP.measures, CSP.proxyFor, CSP.MeasuredAspect, CSP.softPowerIndex,
+                 CSP.hardPowerIndex, CSP.peerHardPowerBand, CSP.dislocationThreshold,
+                 CSP.strongThreshold, CSP.Quadrant, CSP.BalanceAssessment, CSP.ElementScore]
 
 
 @pytest.mark.parametrize("section", sorted(SECTION_TERMS))
@@ -100,6 +110,14 @@ def test_paper_sections_are_encoded(onto: Graph, section: str) -> None:
     for term in SECTION_TERMS[section]:
         sections = str(onto.value(term, CSP.paperSection))
         assert section in [s.strip() for s in sections.split(",")], (term, sections)
+
+
+@pytest.mark.parametrize("term", PROJECT_TERMS, ids=lambda t: t.split("/")[-1])
+def test_terms_the_paper_does_not_name_are_the_projects(onto: Graph, term: URIRef) -> None:
+    assert onto.value(term, CSP.paperSection) is None
+    reason = onto.value(term, CSP.projectAddition)
+    assert (reason, RDF.type, CSP.ProjectReason) in onto
+    assert onto.value(reason, SKOS.definition) is not None
 
 
 def test_relations_have_domains_ranges_and_characteristics(onto: Graph) -> None:

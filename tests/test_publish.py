@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS
 
 from cityculture.model import indicators_path, ontology_path
 from tests.publishing import ROOT, cli, published_site
@@ -83,7 +83,8 @@ def test_dcat_void_description_matches_the_files(site: Path, base: str) -> None:
     assert str(graph.value(period, DCAT.startDate)).startswith("2023")
     spatial = set(graph.objects(dataset, DCTERMS.spatial))
     assert URIRef(base + "nation/FR") in spatial and len(spatial) > 20
-    assert "Global Power City Index 2023" in str(graph.value(dataset, DCTERMS.source))
+    provenance = graph.value(dataset, DCTERMS.provenance)
+    assert "Global Power City Index 2023" in str(graph.value(provenance, RDFS.label))
     distributions = list(graph.subjects(RDF.type, DCAT.Distribution))
     assert len(distributions) >= 16
     for distribution in distributions:
@@ -102,7 +103,10 @@ def test_dcat_void_description_matches_the_files(site: Path, base: str) -> None:
     assert graph.value(ontology, DCTERMS.license) == URIRef(
         "https://creativecommons.org/licenses/by/4.0/")
     data = URIRef(base + "dataset/data")
-    assert "Mori Memorial Foundation" in str(graph.value(data, DCTERMS.rights))
+    for distribution in graph.objects(data, DCAT.distribution):
+        rights = graph.value(distribution, DCTERMS.rights)
+        assert (rights, RDF.type, DCTERMS.RightsStatement) in graph
+        assert "Mori Memorial Foundation" in str(graph.value(rights, RDFS.label))
 
 
 def test_iris_are_rewritten_to_the_base(site: Path, base: str) -> None:

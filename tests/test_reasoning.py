@@ -27,7 +27,6 @@ CITY_IN_TWO_NATIONS = PREFIXES + """
 ex:fr a csp:Nation . ex:de a csp:Nation . ex:fr owl:differentFrom ex:de .
 ex:strasbourg a csp:City ; csp:locatedInNation ex:fr , ex:de .
 """
-MILITARY_INDICATOR = PREFIXES + "ex:tanks a csp:Indicator ; csp:measures csp:militaryDimension ."
 CITY_LEARNS_FROM_ITSELF = PREFIXES + "ex:x a csp:City ; csp:drawsLessonsFrom ex:x ."
 GOOD_DATA = PREFIXES + """
 ex:fr a csp:Nation .
@@ -68,8 +67,78 @@ def test_city_in_two_nations_is_inconsistent() -> None:
     assert any("locatedInNation" in a for a in report.offending)
 
 
-def test_indicator_of_military_power_is_inconsistent() -> None:
-    assert not check_consistency([graph(MILITARY_INDICATOR)], explain=False).consistent
+def test_military_indicator_at_city_level_is_consistent() -> None:
+    # the paper holds a city's strength by quantising its military equipment (3.1)
+    probe = PREFIXES + """
+    ex:fr a csp:Nation . ex:toulon a csp:City ; csp:locatedInNation ex:fr .
+    ex:warships a csp:Indicator ; csp:measures csp:militaryDimension .
+    ex:obs a csp:Observation ; csp:indicator ex:warships ; csp:city ex:toulon ;
+        csp:refYear 2023 ; csp:value 12 .
+    """
+    assert check_consistency([graph(probe)], explain=False).ok
+
+
+# Data each axiom of the paper's claims (or the project's reading of them) refuses: one probe
+# per axiom, each inconsistent on its own.
+NOT_A = "[ a owl:Class ; owl:complementOf [ a owl:Restriction ; owl:onProperty {p} ; {v} ] ]"
+INCONSISTENT = {
+    "soft power measured directly by an indicator": """
+        ex:i a csp:Indicator ; csp:measures ex:sp . ex:sp a csp:CityCulturalSoftPower .""",
+    "element measured directly by an indicator": """
+        ex:i a csp:Indicator ; csp:measures csp:cohesion .""",
+    "soft power that can be quantified": """
+        ex:p a csp:SoftPower ; csp:hasCharacteristic csp:quantifiable .""",
+    "hard power that cannot be quantified": """
+        ex:p a csp:EconomicPower ; csp:hasCharacteristic csp:notQuantifiable .""",
+    "proxy composite index that is an element": """
+        csp:softPowerIndex a csp:Element .""",
+    "lessons drawn by simple imitation": """
+        ex:d a csp:LessonDrawing ; csp:learningMode csp:simpleImitation .""",
+    "lessons drawn without regard to the developing environment": """
+        ex:d a csp:LessonDrawing , """ + NOT_A.format(
+            p="csp:considers", v="owl:someValuesFrom csp:DevelopingEnvironment") + " .",
+    "city without a cultural advantage": """
+        ex:c a csp:City , """ + NOT_A.format(
+            p="csp:hasCulturalAdvantage", v="owl:someValuesFrom csp:CulturalAdvantage") + " .",
+    "developing environment without a humanist tradition": """
+        ex:e a csp:DevelopingEnvironment , """ + NOT_A.format(
+            p="csp:covers", v="owl:someValuesFrom csp:HumanistTradition") + " .",
+    "soft power of city culture not based on government public service": """
+        ex:s a csp:CityCulturalSoftPower , """ + NOT_A.format(
+            p="csp:basedOn", v="owl:hasValue csp:governmentPublicService") + " .",
+    "soft power of city culture without the integration force of policy": """
+        ex:s a csp:CityCulturalSoftPower , """ + NOT_A.format(
+            p="csp:hasComponent", v="owl:someValuesFrom csp:PolicyPower") + " .",
+    "national cultural soft power without city culture": """
+        ex:n a csp:NationalCulturalSoftPower , """ + NOT_A.format(
+            p="csp:hasContributionFrom", v="owl:someValuesFrom csp:CityCulturalSoftPower") + " .",
+    "a city's hard power that does not depend on soft power": """
+        ex:c a csp:City . ex:h a csp:EconomicPower ; csp:heldBy ex:c ; a """ + NOT_A.format(
+            p="csp:dependsOn", v="owl:someValuesFrom csp:SoftPower") + " .",
+}
+
+
+@pytest.mark.parametrize("name", sorted(INCONSISTENT))
+def test_axiom_refuses_data_that_contradicts_it(name: str) -> None:
+    probe = graph(PREFIXES + INCONSISTENT[name])
+    assert not check_consistency([probe], explain=False).consistent, name
+
+
+CONSISTENT = {
+    "indicator that is a proxy for an element": """
+        ex:i a csp:Indicator ; csp:proxyFor csp:cohesion .""",
+    "policy power that is also cultural soft power": """
+        ex:p a csp:PolicyPower , csp:CulturalSoftPower .""",
+    "lessons drawn by innovation based on imitation, fitting the city": """
+        ex:x a csp:City . ex:d a csp:LessonDrawing ; csp:learner ex:x ;
+            csp:learningMode csp:innovationBasedOnImitation , csp:criticalAbsorption ;
+            csp:considers ex:env . ex:env a csp:DevelopingEnvironment .""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSISTENT))
+def test_axiom_admits_data_the_paper_allows(name: str) -> None:
+    assert check_consistency([graph(PREFIXES + CONSISTENT[name])], explain=False).ok, name
 
 
 def test_city_cannot_draw_lessons_from_itself() -> None:

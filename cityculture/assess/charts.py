@@ -1,12 +1,17 @@
 """Charts of an assessment: a radar of the five elements per city, and the ranking.
 
-Drawn with matplotlib's non-interactive Agg backend, saved as PNG and SVG.
+Drawn with matplotlib's non-interactive Agg backend, saved as PNG and SVG. City names and
+labels come from submissions, so they are drawn as plain text: matplotlib's mathtext (which
+reads ``$...$`` as TeX and fails on what it does not know) and TeX are off while a chart is
+built and saved.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +27,13 @@ ELEMENT_NAMES = {"CO": "cohesion (core)", "AP": "appeal (foundation)",
                  "RA": "radiation (presentation)"}
 
 
+@contextmanager
+def plain_text() -> Iterator[None]:
+    """Draw every text as it is written: no mathtext, no TeX."""
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        yield
+
+
 def file_stem(text: str) -> str:
     """Return a safe file name stem for a city name or IRI."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:80] or "city"
@@ -29,6 +41,11 @@ def file_stem(text: str) -> str:
 
 def radar_chart(result: CityResult, outdir: Path) -> list[Path]:
     """Draw the five element scores of one city as a radar; return the PNG and SVG paths."""
+    with plain_text():
+        return _radar_chart(result, outdir)
+
+
+def _radar_chart(result: CityResult, outdir: Path) -> list[Path]:
     codes = [c for c in ELEMENT_CODES if c in result.scores]
     if len(codes) < 3:
         return []
@@ -56,6 +73,11 @@ def _save(figure: plt.Figure, stem: Path) -> list[Path]:
 
 def ranking_chart(results: list[CityResult], outdir: Path, code: str | None = None) -> list[Path]:
     """Draw the ranking on the top index of one year as horizontal bars; return the paths."""
+    with plain_text():
+        return _ranking_chart(results, outdir, code)
+
+
+def _ranking_chart(results: list[CityResult], outdir: Path, code: str | None) -> list[Path]:
     if not results:
         return []
     code = code or results[0].top_code()

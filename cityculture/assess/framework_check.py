@@ -10,6 +10,7 @@ naming the file, the node and the term.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -61,13 +62,21 @@ def _text(value: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
     return "?" if value is None else str(value)
 
 
-def check_framework(path: Path, content: bytes) -> list[str]:
-    """Return the findings of a framework file (empty when it may run), one line each."""
+def check_framework(path: Path, content: bytes, schemes: Sequence[Path] = ()) -> list[str]:
+    """Return the findings of a framework file (empty when it may run), one line each.
+
+    ``schemes``: scheme files that declare indicators the framework may use.
+    """
     store = ox.Store()
     try:
         store.load(content, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
     except SyntaxError as err:
         return [f"{path}: not valid Turtle: {err}"]
+    for scheme in schemes:
+        try:
+            store.load(path=str(scheme), format=ox.RdfFormat.TURTLE)
+        except (SyntaxError, OSError) as err:
+            return [f"{scheme}: not a readable Turtle scheme: {err}"]
     notations = {q.subject.value: q.object.value for q in store.quads_for_pattern(
         None, ox.NamedNode(str(SKOS.notation)), None) if isinstance(q.object, ox.Literal)
         and isinstance(q.subject, ox.NamedNode)}

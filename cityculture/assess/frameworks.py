@@ -12,6 +12,7 @@ the file's content, so two different files never share a graph and a run reads o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -122,10 +123,12 @@ def framework_path(name_or_path: str | Path) -> Path:
     return path
 
 
-def resolve_framework(name_or_path: str | Path, *, check: bool = True) -> Framework:
+def resolve_framework(name_or_path: str | Path, *, check: bool = True,
+                      schemes: Sequence[Path] = ()) -> Framework:
     """Resolve ``paper``, ``gpci-2023`` or a Turtle file defining one csp:AssessmentFramework.
 
-    The file is checked first (``check=False`` only for a file already checked).
+    The file is checked first (``check=False`` only for a file already checked), with the
+    scheme files that declare indicators it uses (``schemes``).
 
     :raises FrameworkError: the file is missing, unreadable, or breaks ``shapes/framework.ttl``.
     """
@@ -134,7 +137,7 @@ def resolve_framework(name_or_path: str | Path, *, check: bool = True) -> Framew
     if check:
         from cityculture.assess.framework_check import check_framework
 
-        findings = check_framework(path, content)
+        findings = check_framework(path, content, schemes)
         if findings:
             raise FrameworkError(findings)
     return read_framework(path, content)

@@ -4,22 +4,24 @@ One row becomes one ``csp:Observation`` with the dimensions city, indicator and 
 measure value and the attribute unit. Cells that do not parse (a value of ``12,5``, a year of
 ``20x3``) are kept as plain strings so that validation reports them with their row and column
 instead of the row silently disappearing. Extra columns are kept as literals of a property
-minted per column. Cities are keyed by Wikidata QID.
+minted per column. Cities are keyed by Wikidata QID or, where a row has none, by a
+``city_code`` from a code list declared in RDF (see ``ingest.scheme``), which mints the IRI.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote
 
 import pyoxigraph as ox
 
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
-from cityculture.ingest.tabular import REQUIRED_COLUMNS, Table
+from cityculture.ingest.tabular import ALTERNATIVE_COLUMNS, REQUIRED_COLUMNS, Table
 from cityculture.ingest.vocabulary import Vocabulary, vocabulary
 from cityculture.namespaces import CSP, QB, WD
 
@@ -28,9 +30,11 @@ RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 OWL_SAMEAS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
+XSD_DOUBLE = ox.NamedNode(XSD + "double")
 XSD_INTEGER = ox.NamedNode(XSD + "integer")
 XSD_DATE = ox.NamedNode(XSD + "date")
 DCT_SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+DCT_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 DCT_ISSUED = ox.NamedNode("http://purl.org/dc/terms/issued")
 DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 PROV = "http://www.w3.org/ns/prov#"
@@ -70,30 +74,50 @@ COLUMN_PROPERTIES: dict[str, ox.NamedNode] = {
     "source": DCT_SOURCE,
 }
 
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, *(alt for alts in ALTERNATIVE_COLUMNS.values()
+                                       for alt in alts))
+"""Columns that become properties of their own; any other column is an extra column."""
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _YEAR = re.compile(r"^[+-]?\d{1,6}$")
+DECIMAL_FRACTION_DIGITS = 18
+DECIMAL_INTEGER_DIGITS = 20
+"""What every store here holds exactly as ``xsd:decimal`` (Oxigraph's decimal: 18 digits after
+the point, about 1.7e20 in magnitude); a number beyond either becomes an ``xsd:double``."""
 
 
 def parse_number(text: str) -> ox.Literal:
-    """Return an ``xsd:decimal`` literal for a plain decimal number, else the text as a string.
+    """Return a numeric literal for a number in plain or scientific notation, else a string.
+
+    A number an ``xsd:decimal`` can hold exactly stays one (as written, when written plain);
+    one with more digits than that (``0.0012820348457084456``, ``6.394884621840903e-16``)
+    becomes the nearest ``xsd:double``. Text that is no finite double (``1e309``, ``NaN``,
+    ``inf``, ``1,234``, ``1e-400``) stays a string, for validation to report.
 
     >>> parse_number("12.50").value, parse_number("12,5").datatype.value.endswith("string")
     ('12.50', True)
+    >>> parse_number("6.394884621840903e-16").datatype.value.endswith("double")
+    True
     """
-    if _NUMBER.match(text):
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return ox.Literal(text)
-        if number.is_finite():
-            return ox.Literal(_decimal_lexical(number, text), datatype=XSD_DECIMAL)
-    return ox.Literal(text)
-
-
-def _decimal_lexical(number: Decimal, text: str) -> str:
-    if "e" not in text.lower():
-        return text.lstrip("+")
-    return format(number, "f")
+    if not _NUMBER.match(text):
+        return ox.Literal(text)
+    number = Decimal(text)  # the pattern admits only what Decimal reads, never NaN or inf
+    # far beyond either type (1e999999999999): straight to the double test, which refuses it
+    candidates = (number, number.normalize()) if abs(number.adjusted()) < 400 else ()
+    if not number:
+        candidates = (number, Decimal(0))
+    for candidate in candidates:
+        exponent = candidate.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if exponent >= -DECIMAL_FRACTION_DIGITS and (
+                not candidate or candidate.adjusted() < DECIMAL_INTEGER_DIGITS):
+            plain = candidate is number and "e" not in text.lower()
+            return ox.Literal(text.lstrip("+") if plain else format(candidate, "f"),
+                              datatype=XSD_DECIMAL)
+    double = float(number)
+    if not math.isfinite(double) or double == 0.0:
+        return ox.Literal(text)  # beyond a double, or below its smallest magnitude
+    return ox.Literal(repr(double), datatype=XSD_DOUBLE)
 
 
 @lru_cache(maxsize=4096)
@@ -107,6 +131,13 @@ def parse_year(text: str) -> ox.Literal:
 def slug(text: str) -> str:
     """Return a safe IRI segment for a name (NFC-normalised, percent-encoded)."""
     return quote(unicodedata.normalize("NFC", text.strip()), safe="")
+
+
+def city_columns(columns: list[str]) -> dict[str, ox.NamedNode]:
+    """Return the column -> property map of a table: ``city_code`` names the city if no QID does."""
+    if "city_qid" in columns:
+        return COLUMN_PROPERTIES
+    return COLUMN_PROPERTIES | {"city_code": P_CITY}
 
 
 def city_iri(qid: str) -> ox.NamedNode:
@@ -143,12 +174,12 @@ def submission_from_tables(
     add(ox.Triple(agent, RDF_TYPE, PROV_AGENT))
     add(ox.Triple(agent, RDFS_LABEL, ox.Literal(body)))
 
-    cities: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
+    cities: dict[str, _CityEntry] = {}
     # terms repeat across rows: build each once
     indicator_nodes: dict[str, ox.NamedNode] = {}
     unit_nodes: dict[str, ox.NamedNode] = {}
     for table in tables:
-        extra = [c for c in table.columns if c not in REQUIRED_COLUMNS]
+        extra = [c for c in table.columns if c not in KNOWN_COLUMNS]
         extra_props = {c: ox.NamedNode(f"{iri}/column/{slug(c)}") for c in extra}
         _describe_columns(triples, sub, table, extra_props)
         sheet_part = f"{slug(table.sheet)}/" if table.sheet else ""
@@ -162,18 +193,15 @@ def submission_from_tables(
             add(ox.Triple(obs, P_ROW, ox.Literal(str(row.row), datatype=XSD_INTEGER)))
             if sheet_literal is not None:
                 add(ox.Triple(obs, P_SHEET, sheet_literal))
-            qid = v.get("city_qid", "")
-            if qid:
-                entry = cities.get(qid)
-                if entry is None:
-                    entry = cities[qid] = (city_iri(qid), {"qid": set(), "name": set(),
-                                                          "country": set()})
+            entry = _row_city(v, cities, vocab)
+            if entry is not None:
                 add(ox.Triple(obs, P_CITY, entry[0]))
-                entry[1]["qid"].add(qid.strip())
-                if v.get("city_name"):
-                    entry[1]["name"].add(unicodedata.normalize("NFC", v["city_name"]))
-                if v.get("country"):
-                    entry[1]["country"].add(v["country"])
+                facts = entry[1]
+                if facts is not None:
+                    if v.get("city_name"):
+                        facts["name"].add(unicodedata.normalize("NFC", v["city_name"]))
+                    if v.get("country"):
+                        facts["country"].add(v["country"])
             notation = v.get("indicator")
             if notation:
                 node = indicator_nodes.get(notation)
@@ -197,15 +225,56 @@ def submission_from_tables(
                     add(ox.Triple(obs, prop, ox.Literal(v[column])))
 
     merged: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
-    for city, facts in cities.values():  # spellings of one QID ("q90", "Q90") meet here
-        entry = merged.setdefault(city.value, (city, {"qid": set(), "name": set(),
-                                                      "country": set()}))
-        for key, values in facts.items():
-            entry[1][key].update(values)
+    unknown: dict[str, ox.NamedNode] = {}
+    for key, (city, facts) in cities.items():  # spellings of one QID ("q90", "Q90") meet here
+        if facts is None:
+            unknown[key[1:]] = city
+            continue
+        entry = merged.setdefault(city.value, (city, _no_facts()))
+        for fact, values in facts.items():
+            entry[1][fact].update(values)
     for city, facts in merged.values():
         _describe_city(triples, city, facts)
+    for code, city in unknown.items():
+        add(ox.Triple(city, DCT_IDENTIFIER, ox.Literal(code)))
     return Submission(iri=iri, path=path, kind="tabular", triples=triples,
-                      other_subjects={agent.value, *merged})
+                      other_subjects={agent.value, *merged, *(c.value for c in unknown.values())})
+
+
+def _no_facts() -> dict[str, set[str]]:
+    return {"qid": set(), "code": set(), "name": set(), "country": set()}
+
+
+_CityEntry = tuple[ox.NamedNode, dict[str, set[str]] | None]
+
+
+def _row_city(values: dict[str, str], cities: dict[str, _CityEntry],
+              vocab: Vocabulary) -> _CityEntry | None:
+    """Return the row's city (IRI and facts to describe it; no facts for an unknown code).
+
+    The QID names the city where the row has one (a code beside it is kept as its
+    ``dcterms:identifier``), else the ``city_code``.
+    """
+    qid = values.get("city_qid", "")
+    code = unicodedata.normalize("NFC", values.get("city_code", ""))
+    if not qid and not code:
+        return None
+    key = qid if qid else "\0" + code  # "\0": never a QID
+    entry = cities.get(key)
+    if entry is None:
+        if qid:
+            entry = (city_iri(qid), _no_facts())
+        else:
+            iri, known = vocab.city_by_code(code)
+            entry = (ox.NamedNode(iri), _no_facts() if known else None)
+        cities[key] = entry
+    facts = entry[1]
+    if facts is not None:
+        if qid:
+            facts["qid"].add(qid.strip())
+        if code:
+            facts["code"].add(code)
+    return entry
 
 
 def _describe_columns(
@@ -213,7 +282,7 @@ def _describe_columns(
     extra_props: dict[str, ox.NamedNode],
 ) -> None:
     """Record which column each property came from, so findings can name the column."""
-    properties = COLUMN_PROPERTIES | extra_props
+    properties = city_columns(table.columns) | extra_props
     for column, original in zip(table.columns, table.original_columns, strict=True):
         prop = properties.get(column)
         if prop is None:
@@ -237,6 +306,8 @@ def _describe_city(
         triples.append(ox.Triple(city, _n(CSP, "qid"), ox.Literal(qid)))
         if re.fullmatch(r"Q[1-9][0-9]*", qid):
             triples.append(ox.Triple(city, OWL_SAMEAS, ox.NamedNode(f"{WD}{qid}")))
+    for code in sorted(facts["code"]):
+        triples.append(ox.Triple(city, DCT_IDENTIFIER, ox.Literal(code)))
     for name in sorted(facts["name"]):
         triples.append(ox.Triple(city, RDFS_LABEL, ox.Literal(name)))
     for country in sorted(facts["country"]):

@@ -12,7 +12,10 @@ never opens a network connection or any other file:
 * RDF/XML is refused when it declares a DOCTYPE or entities (billion laughs, external
   entities), before the XML parser sees it;
 * ``owl:imports`` is never followed: its triples are kept as data and nothing is loaded;
-* literals longer than a limit are refused.
+* while the triples are produced, and before the next is, they are counted against
+  :class:`cityculture.ingest.limits.ReadLimits`: IRI and literal length, the number of
+  triples, and the characters of all their terms (a prefix with a long IRI costs its length
+  at every use), so a small file cannot grow to gigabytes in memory.
 
 Every failure is raised as :class:`UnsafeOrInvalidRDF`, whose message is one line naming the
 file and, where known, the line and column.
@@ -30,7 +33,10 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.parser import PythonInputSource
+from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
+
+from cityculture.ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 RDF_SUFFIXES: dict[str, str] = {
     ".ttl": "turtle",
@@ -106,9 +112,10 @@ def _rebuild_error(
 def parse_rdf(
     path: Path,
     *,
-    max_bytes: int = 200 * 1024 * 1024,
+    max_bytes: int = DEFAULT_LIMITS.max_bytes,
     max_jsonld_depth: int = 64,
-    max_literal_chars: int = 1_000_000,
+    max_literal_chars: int = DEFAULT_LIMITS.max_literal_chars,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Graph:
     """Parse one submitted RDF file into a new rdflib graph, refusing unsafe or invalid input.
 
@@ -122,6 +129,7 @@ def parse_rdf(
         max_bytes: files larger than this are refused before being read.
         max_jsonld_depth: JSON-LD documents nested deeper than this are refused.
         max_literal_chars: literals longer than this are refused.
+        limits: IRI length, triples and the characters of all terms (checked while parsing).
 
     Returns:
         The triples of the file.
@@ -142,21 +150,83 @@ def parse_rdf(
     text = _decode_utf8(path, data)
     data = data.removeprefix(BOM)
     base = SUBMISSION_BASE_IRI + quote(path.name, safe="")
+    budget = _TermBudget(path, limits, max_literal_chars)
     try:
         if fmt in _OXIGRAPH_FORMATS:
-            graph = _parse_with_oxigraph(path, data, _OXIGRAPH_FORMATS[fmt], base)
+            graph = _parse_with_oxigraph(path, data, _OXIGRAPH_FORMATS[fmt], base, budget)
         elif fmt == "json-ld":
-            graph = _parse_jsonld(path, text, base, max_jsonld_depth)
+            graph = _parse_jsonld(path, text, base, max_jsonld_depth, budget)
         else:
-            graph = _parse_rdfxml(path, data, base)
+            graph = _parse_rdfxml(path, data, base, budget)
     except UnsafeOrInvalidRDF:
         raise
     except RecursionError:
         raise UnsafeOrInvalidRDF(path, "document nested too deeply to parse") from None
     except Exception as exc:  # any parser failure becomes one clean error
         raise UnsafeOrInvalidRDF(path, f"cannot parse {fmt}: {_describe(exc)}") from exc
-    _check_literals(path, graph, max_literal_chars)
     return graph
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text):,} characters)"
+
+
+class _TermBudget:
+    """Counts the triples of one file and the characters of their terms as they are made."""
+
+    def __init__(self, path: Path, limits: ReadLimits, max_literal_chars: int) -> None:
+        self.path = path
+        self.limits = limits
+        self.max_literal_chars = max_literal_chars
+        self.triples = 0
+        self.chars = 0
+
+    def take(self, subject: str, terms: tuple[tuple[str, bool], ...]) -> None:
+        """Count one triple: its terms as (text, is it a literal); ``subject`` names it."""
+        limits = self.limits
+        self.triples += 1
+        if self.triples > limits.max_triples:
+            self._refuse(f"more than {limits.max_triples:,} triples, the limit of triples per "
+                         "file; split the submission into several files")
+        for text, literal in terms:
+            self.chars += len(text)
+            if literal and len(text) > self.max_literal_chars:
+                self._refuse(f"literal of {len(text)} characters (limit "
+                             f"{self.max_literal_chars}) for subject {_shown(subject)} refused")
+            if not literal and len(text) > limits.max_iri_chars:
+                self._refuse(f"IRI of {len(text):,} characters, more than the limit of "
+                             f"{limits.max_iri_chars:,} characters per IRI: <{_shown(text)}>")
+        if self.chars > limits.max_term_chars:
+            self._refuse(f"the triples' IRIs and literals hold more than "
+                         f"{limits.max_term_chars:,} characters, the limit per file (each use "
+                         "counted: a long prefix costs its length at every use)")
+
+    def _refuse(self, message: str) -> None:
+        raise UnsafeOrInvalidRDF(self.path, message)
+
+    def take_rdflib(self, triple: tuple[Node, Node, Node]) -> None:
+        """Count one rdflib triple."""
+        terms = tuple((str(t), isinstance(t, Literal)) for t in triple)
+        datatype = getattr(triple[2], "datatype", None)
+        if datatype is not None:
+            terms += ((str(datatype), False),)
+        self.take(triple[0].n3(), terms)
+
+
+class _BoundedMemory(Memory):
+    """rdflib's memory store, counting every triple added against a :class:`_TermBudget`.
+
+    rdflib's JSON-LD and RDF/XML parsers add to the store (the JSON-LD one through a graph of
+    its own over the same store), so the count sees every triple, before it is stored.
+    """
+
+    def __init__(self, budget: _TermBudget) -> None:
+        super().__init__()
+        self.budget = budget
+
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
+        self.budget.take_rdflib(triple)
+        super().add(triple, context, quoted)
 
 
 def _describe(exc: BaseException) -> str:
@@ -209,7 +279,9 @@ def _decode_utf8(path: Path, data: bytes) -> str:
 # --- Turtle and N-Triples (pyoxigraph) ------------------------------------------------------
 
 
-def _parse_with_oxigraph(path: Path, data: bytes, fmt: ox.RdfFormat, base: str) -> Graph:
+def _parse_with_oxigraph(
+    path: Path, data: bytes, fmt: ox.RdfFormat, base: str, budget: _TermBudget
+) -> Graph:
     """Parse Turtle or N-Triples with pyoxigraph and copy the triples into an rdflib graph."""
     graph = Graph()
     bnodes: dict[str, BNode] = {}
@@ -238,7 +310,13 @@ def _parse_with_oxigraph(path: Path, data: bytes, fmt: ox.RdfFormat, base: str) 
     parser = ox.parse(input=data, format=fmt, base_iri=base)
     try:
         for quad in parser:
-            graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+            obj = quad.object
+            literal = isinstance(obj, ox.Literal)
+            budget.take(str(quad.subject), (
+                (quad.subject.value, False), (quad.predicate.value, False),
+                (getattr(obj, "value", ""), literal),
+                (obj.datatype.value if literal else "", False)))
+            graph.add((term(quad.subject), term(quad.predicate), term(obj)))
     except SyntaxError as exc:
         line, column, message = _oxigraph_position(exc)
         raise UnsafeOrInvalidRDF(path, message, line=line, column=column) from None
@@ -269,7 +347,9 @@ def _oxigraph_position(exc: SyntaxError) -> tuple[int | None, int | None, str]:
 # --- JSON-LD --------------------------------------------------------------------------------
 
 
-def _parse_jsonld(path: Path, text: str, base: str, max_depth: int) -> Graph:
+def _parse_jsonld(
+    path: Path, text: str, base: str, max_depth: int, budget: _TermBudget
+) -> Graph:
     """Check a JSON-LD document (depth, contexts by reference) and parse it with rdflib."""
     _check_json_depth(path, text, max_depth)
     try:
@@ -286,7 +366,7 @@ def _parse_jsonld(path: Path, text: str, base: str, max_depth: int) -> Graph:
         raise UnsafeOrInvalidRDF(path, "a JSON-LD document must be a JSON object or array")
     _check_jsonld_document(path, document, max_depth)
     # Hand rdflib the very object that was checked (not the text, which it would re-read).
-    graph = Graph()
+    graph = Graph(store=_BoundedMemory(budget))
     graph.parse(source=PythonInputSource(document), format="json-ld", base=base)
     return graph
 
@@ -350,7 +430,7 @@ def _check_context(path: Path, context: Any) -> None:
 # --- RDF/XML --------------------------------------------------------------------------------
 
 
-def _parse_rdfxml(path: Path, data: bytes, base: str) -> Graph:
+def _parse_rdfxml(path: Path, data: bytes, base: str, budget: _TermBudget) -> Graph:
     """Refuse DOCTYPE/entity declarations and non-UTF-8 declarations, then parse with rdflib."""
     for marker in (b"<!DOCTYPE", b"<!ENTITY"):
         at = data.find(marker)
@@ -374,9 +454,11 @@ def _parse_rdfxml(path: Path, data: bytes, base: str) -> Graph:
             "the file must be encoded as UTF-8",
             line=1,
         )
-    graph = Graph()
+    graph = Graph(store=_BoundedMemory(budget))
     try:
         graph.parse(data=data, format="xml", publicID=base)
+    except UnsafeOrInvalidRDF:
+        raise
     except Exception as exc:
         line, column, message = _xml_position(exc)
         raise UnsafeOrInvalidRDF(path, message, line=line, column=column) from exc
@@ -404,17 +486,3 @@ def _xml_position(exc: Exception) -> tuple[int | None, int | None, str]:
     if found:
         return int(found.group(1)), int(found.group(2)) + 1, f"invalid RDF/XML: {found.group(3)}"
     return None, None, f"invalid RDF/XML: {text}"
-
-
-# --- checks common to all formats -----------------------------------------------------------
-
-
-def _check_literals(path: Path, graph: Graph, max_chars: int) -> None:
-    """Refuse any literal longer than ``max_chars`` characters, naming its subject."""
-    for subject, predicate, obj in graph:
-        if isinstance(obj, Literal) and len(obj) > max_chars:
-            raise UnsafeOrInvalidRDF(
-                path,
-                f"literal of {len(obj)} characters (limit {max_chars}) for subject "
-                f"{subject.n3()} and predicate {predicate.n3()} refused",
-            )

@@ -27,6 +27,7 @@ from cityculture.ingest.observations import (
 from cityculture.ingest.rdf_input import RDF_SUFFIXES, UnsafeOrInvalidRDF, parse_rdf
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
 from cityculture.ingest.tabular import UnusableInput, read_table
+from cityculture.ingest.vocabulary import Vocabulary
 from cityculture.namespaces import CSP, QB
 from cityculture.rdf_terms import to_oxigraph
 
@@ -80,8 +81,13 @@ def read_submission(
     *,
     body: str = "unspecified submitting body",
     submitted: date | None = None,
+    vocab: Vocabulary | None = None,
 ) -> Submission:
-    """Read one submitted file (CSV, TSV, XLSX, Turtle, N-Triples, JSON-LD, RDF/XML)."""
+    """Read one submitted file (CSV, TSV, XLSX, Turtle, N-Triples, JSON-LD, RDF/XML).
+
+    ``vocab`` resolves a tabular file's indicator notations, unit names and city codes
+    (default: the bundled scheme; ``vocabulary().with_scheme(...)`` adds a researcher's own).
+    """
     submitted = submitted or date.today()
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -89,7 +95,8 @@ def read_submission(
     if suffix in RDF_SUFFIXES:
         return submission_from_graph(path, parse_rdf(path), body=body, submitted=submitted)
     if suffix in TABULAR_SUFFIXES:
-        return submission_from_tables(read_table(path), body=body, submitted=submitted)
+        return submission_from_tables(read_table(path), body=body, submitted=submitted,
+                                      vocab=vocab)
     raise UnusableInput(
         path, f"unknown format {suffix or '(no suffix)'!r}: expected one of "
         f"{', '.join(TABULAR_SUFFIXES + tuple(RDF_SUFFIXES))}")

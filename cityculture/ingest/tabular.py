@@ -26,13 +26,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
+
+from cityculture.ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "city_qid", "city_name", "country", "indicator", "year", "value", "unit", "source",
 )
 """Columns every submission must have (normalised names, see :func:`normalise_header`)."""
+
+ALTERNATIVE_COLUMNS: dict[str, tuple[str, ...]] = {"city_qid": ("city_code",)}
+"""A required column that another may stand in for: ``city_code`` (a code from a code list
+declared in RDF) instead of ``city_qid``."""
+
+
+def satisfied_columns(names: set[str]) -> list[str]:
+    """Return the required columns that ``names`` has, itself or by an alternative.
+
+    >>> satisfied_columns({"city_code", "year"})
+    ['city_qid', 'year']
+    """
+    return [name for name in REQUIRED_COLUMNS
+            if name in names or any(alt in names for alt in ALTERNATIVE_COLUMNS.get(name, ()))]
+
+
+def _shown(name: str) -> str:
+    """Return a required column as an error names it, with its alternatives."""
+    return " or ".join((name, *ALTERNATIVE_COLUMNS.get(name, ())))
 
 DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx",)
@@ -42,8 +64,10 @@ SNIFF_LINES = 200  # csv.Sniffer is slow on many lines; a few hundred suffice
 SNIFFER_CHARS = 4 * 1024
 ZIP_BOMB_RATIO = 100
 ZIP_BOMB_MIN_MEMBER = 10 * 1024 * 1024
-XML_PREFIX_BYTES = 4 * 1024
 XML_SUFFIXES = (".xml", ".rels", ".vml")
+XML_SCAN_CHUNK = 1024 * 1024
+SHARED_STRINGS_TYPE = ("application/vnd.openxmlformats-officedocument.spreadsheetml."
+                       "sharedStrings+xml")
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +75,13 @@ _HEADER_SEPARATORS = re.compile(r"[\s.\-_]+")
 _QUOTED = re.compile(r'"[^"]*"?')
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
-_XML_ROOT = re.compile(rb"<[A-Za-z_]")
+_XML_DECLARED_ENCODING = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+# How an XML part starts in some encoding (XML 1.0 appendix F): the BOMs, UTF-16 and UTF-32
+# without BOM, EBCDIC. Such a part is read as XML whatever its name.
+_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff",
+               b"\x00<", b"\x00\x00\x00<", b"\x4c\x6f\xa7\x94")
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _BOMS = (
     (b"\x00\x00\xfe\xff", "UTF-32"),
@@ -161,9 +191,10 @@ def normalise_header(name: str) -> str:
 def read_table(
     path: Path,
     *,
-    max_bytes: int = 200 * 1024 * 1024,
-    max_columns: int = 1000,
-    max_cell_chars: int = 10_000,
+    max_bytes: int = DEFAULT_LIMITS.max_bytes,
+    max_columns: int = DEFAULT_LIMITS.max_columns,
+    max_cell_chars: int = DEFAULT_LIMITS.max_cell_chars,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> list[Table]:
     """Read a submission file into tables: one for a CSV/TSV, one per data sheet of an XLSX.
 
@@ -189,7 +220,9 @@ def read_table(
     makes the file unusable: unknown suffix, too large, empty, not UTF-8 (line and byte
     offset, 0-based from the start of the file), NUL bytes, broken quoting, more than
     ``max_columns`` columns, duplicate or missing required columns, too many cells in a row,
-    a cell longer than ``max_cell_chars``, an invalid or suspicious (zip bomb, DTD) XLSX.
+    a cell longer than ``max_cell_chars``, an invalid or suspicious (zip bomb, DTD) XLSX, and
+    more rows, cells or text than ``limits`` allow (counted while reading: see
+    :class:`cityculture.ingest.limits.ReadLimits`).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -211,9 +244,41 @@ def read_table(
             path, f"file is {size:,} bytes, larger than the limit of {max_bytes:,} bytes")
     if size == 0:
         raise UnusableInput(path, "empty file")
+    budget = _Budget(path, limits)
     if suffix in EXCEL_SUFFIXES:
-        return _read_xlsx(path, max_bytes, max_columns, max_cell_chars)
-    return [_read_delimited(path, suffix, max_bytes, max_columns, max_cell_chars)]
+        return _read_xlsx(path, max_bytes, max_columns, max_cell_chars, budget)
+    return [_read_delimited(path, suffix, max_bytes, max_columns, max_cell_chars, budget)]
+
+
+class _Budget:
+    """What a file has produced so far; the first limit passed stops the read, naming it."""
+
+    def __init__(self, path: Path, limits: ReadLimits) -> None:
+        self.path = path
+        self.limits = limits
+        self.cells = 0
+        self.text = 0
+
+    def take(self, sheet: str | None, row: int, rows_in_table: int, width: int,
+             text: int) -> None:
+        """Count one row of ``width`` cells holding ``text`` characters."""
+        limits = self.limits
+        self.cells += width
+        self.text += text
+        if rows_in_table > limits.max_rows:
+            problem = (f"more than {limits.max_rows:,} rows, the limit of rows per "
+                       f"{'sheet' if sheet is not None else 'file'}; split the submission "
+                       "into several files")
+        elif self.cells > limits.max_cells:
+            problem = (f"more than {limits.max_cells:,} cells, the limit of cells per file; "
+                       "split the submission into several files")
+        elif self.text > limits.max_text_chars:
+            problem = (f"the cells hold more than {limits.max_text_chars:,} characters, the "
+                       "limit of text per file (each cell counted, a shared string at every "
+                       "use)")
+        else:
+            return
+        raise UnusableInput(self.path, problem, row=row, sheet=sheet)
 
 
 # --- delimited text -------------------------------------------------------------------------
@@ -365,12 +430,12 @@ def _required_in_header(header: str, delimiter: str) -> int:
         cells = next(csv.reader([header], delimiter=delimiter), [])
     except csv.Error:
         return 0
-    names = {normalise_header(cell) for cell in cells}
-    return sum(name in names for name in REQUIRED_COLUMNS)
+    return len(satisfied_columns({normalise_header(cell) for cell in cells}))
 
 
 def _read_delimited(
-    path: Path, suffix: str, max_bytes: int, max_columns: int, max_cell_chars: int
+    path: Path, suffix: str, max_bytes: int, max_columns: int, max_cell_chars: int,
+    budget: _Budget,
 ) -> Table:
     data = _read_bytes(path, max_bytes)
     text = _decode(path, data)
@@ -381,13 +446,14 @@ def _read_delimited(
     saved_limit = csv.field_size_limit()
     csv.field_size_limit(max_cell_chars + 1)
     try:
-        return _parse_records(path, text, delimiter, max_columns, max_cell_chars)
+        return _parse_records(path, text, delimiter, max_columns, max_cell_chars, budget)
     finally:
         csv.field_size_limit(saved_limit)
 
 
 def _parse_records(
-    path: Path, text: str, delimiter: str, max_columns: int, max_cell_chars: int
+    path: Path, text: str, delimiter: str, max_columns: int, max_cell_chars: int,
+    budget: _Budget,
 ) -> Table:
     lines = _RecordLines(text, delimiter, max_columns)
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True,
@@ -413,6 +479,8 @@ def _parse_records(
             names = header.columns if header else None
             raise _csv_problem(path, record, lines.record_text(), delimiter, exc, names,
                                max_cell_chars) from None
+        budget.take(None, record, record, len(header.columns) if header else len(cells),
+                    sum(map(len, cells)))
         if header is None:
             header = _Header.parse(cells)
             header.check(path, None, max_columns, max_cell_chars)
@@ -514,8 +582,7 @@ class _Header:
         return cls(original=original, columns=columns)
 
     def present(self) -> list[str]:
-        names = set(self.columns)
-        return [name for name in REQUIRED_COLUMNS if name in names]
+        return satisfied_columns(set(self.columns))
 
     def check(self, path: Path, sheet: str | None, max_columns: int,
               max_cell_chars: int) -> None:
@@ -544,7 +611,7 @@ class _Header:
                     f"{column_letter(index)}) both mean '{name}'",
                     row=1, column=name, sheet=sheet)
             seen[name] = index
-        missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+        missing = [name for name in REQUIRED_COLUMNS if name not in satisfied_columns(set(seen))]
         if missing:
             raise _missing_columns(path, sheet, missing, self.columns)
 
@@ -558,7 +625,8 @@ def _missing_columns(
     if len(found) == 1:
         hint = " (only one column was found: the delimiter must be one of , ; TAB |)"
     return UnusableInput(
-        path, f"required column{plural} missing: {', '.join(missing)}; columns found: "
+        path, f"required column{plural} missing: {', '.join(map(_shown, missing))}; "
+        "columns found: "
         f"{shown or '(none)'}{hint}", row=1, column=missing[0], sheet=sheet)
 
 
@@ -634,8 +702,11 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _check_zip(path: Path, max_bytes: int) -> None:
-    """Refuse non-zips, zip bombs and XML with a DTD before openpyxl sees the file."""
+def _check_zip(path: Path, max_bytes: int, limits: ReadLimits) -> None:
+    """Refuse what openpyxl must never see: non-zips, zip bombs, oversized string tables.
+
+    And XML parts that are not plain UTF-8, or declare a DTD or entities anywhere.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
@@ -657,35 +728,83 @@ def _check_zip(path: Path, max_bytes: int) -> None:
                     path, f"member {member.filename!r} expands from {packed:,} to {size:,} "
                     f"bytes (ratio {ratio}); the file looks like a zip bomb")
         for member in members:
-            if member.is_dir() or not member.filename.lower().endswith(XML_SUFFIXES):
+            if member.is_dir():
                 continue
             try:
                 with archive.open(member) as handle:
-                    prefix = handle.read(XML_PREFIX_BYTES)
+                    _check_part(path, member.filename, handle)
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError,
                     EOFError, zlib.error) as exc:
                 raise UnusableInput(
                     path, f"not a valid .xlsx file: cannot read member "
                     f"{member.filename!r} ({exc})") from None
-            _check_xml_prefix(path, member.filename, prefix)
+        _check_shared_strings(path, archive, limits)
 
 
-def _check_xml_prefix(path: Path, name: str, prefix: bytes) -> None:
-    if prefix.startswith((b"\xff\xfe", b"\xfe\xff")):
-        prefix = prefix.decode("utf-16", errors="replace").encode("utf-8", errors="replace")
-    upper = prefix.upper()
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise UnusableInput(
-            path, f"member {name!r} declares a DOCTYPE/ENTITY, which a workbook never needs; "
-            "refused (entity expansion attack?)")
-    if len(prefix) >= XML_PREFIX_BYTES and not _XML_ROOT.search(prefix):
-        raise UnusableInput(
-            path, f"member {name!r} has no XML element in its first {XML_PREFIX_BYTES:,} "
-            "bytes; refused (a hidden DOCTYPE?)")
+def _check_part(path: Path, name: str, handle: Any) -> None:
+    """Read a whole part: refuse a DTD or entity declaration anywhere in it, in any case.
+
+    A part that is XML (by its name, or by how it starts in any encoding) must be plain
+    UTF-8: it starts with ``<`` (after an optional UTF-8 BOM), holds no NUL byte (UTF-16 and
+    UTF-32 without a byte-order mark do) and declares no other encoding, so that the bytes
+    searched here are the characters the XML parser reads.
+    """
+    first = handle.read(XML_SCAN_CHUNK)
+    is_xml = name.lower().endswith(XML_SUFFIXES) or first.startswith(_XML_STARTS)
+    if is_xml:
+        if not first.removeprefix(_UTF8_BOM).startswith(b"<"):
+            raise UnusableInput(
+                path, f"member {name!r} is not XML in UTF-8 (UTF-16, UTF-32 or another "
+                "encoding?); a workbook's parts are UTF-8")
+        declared = _XML_DECLARED_ENCODING.match(first)
+        if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+            raise UnusableInput(
+                path, f"member {name!r} declares encoding "
+                f"{declared.group(1).decode('ascii', 'replace')!r}; a workbook's parts are "
+                "UTF-8")
+    tail = b""
+    chunk = first
+    while chunk:
+        if is_xml and b"\x00" in chunk:
+            raise UnusableInput(
+                path, f"member {name!r} holds a NUL byte: not XML in UTF-8 (UTF-16 or UTF-32 "
+                "without a byte-order mark?); a workbook's parts are UTF-8")
+        window = (tail + chunk).upper()
+        if any(marker in window for marker in _DTD_MARKERS):
+            raise UnusableInput(
+                path, f"member {name!r} declares a DOCTYPE/ENTITY, which a workbook never "
+                "needs; refused (entity expansion attack?)")
+        tail = chunk[-(len(_DTD_MARKERS[0]) - 1):]
+        chunk = handle.read(XML_SCAN_CHUNK)
 
 
-def _read_xlsx(path: Path, max_bytes: int, max_columns: int, max_cell_chars: int) -> list[Table]:
-    _check_zip(path, max_bytes)
+def _check_shared_strings(path: Path, archive: zipfile.ZipFile, limits: ReadLimits) -> None:
+    """Refuse a table of distinct strings larger than the limit, before it is loaded.
+
+    openpyxl finds the table as the part whose content type says so, and so does this.
+    """
+    try:
+        types = ElementTree.fromstring(archive.read("[Content_Types].xml"))
+    except (KeyError, ElementTree.ParseError):
+        return  # openpyxl reports a workbook without a readable manifest
+    for override in types:
+        if override.get("ContentType") != SHARED_STRINGS_TYPE:
+            continue
+        name = (override.get("PartName") or "").lstrip("/")
+        try:
+            size = archive.getinfo(name).file_size
+        except KeyError:
+            continue
+        if size > limits.max_shared_strings_bytes:
+            raise UnusableInput(
+                path, f"member {name!r} (the workbook's distinct strings) is {size:,} bytes, "
+                f"more than the limit of {limits.max_shared_strings_bytes:,} bytes of "
+                "distinct strings")
+
+
+def _read_xlsx(path: Path, max_bytes: int, max_columns: int, max_cell_chars: int,
+               budget: _Budget) -> list[Table]:
+    _check_zip(path, max_bytes, budget.limits)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -693,7 +812,7 @@ def _read_xlsx(path: Path, max_bytes: int, max_columns: int, max_cell_chars: int
         except Exception as exc:  # openpyxl raises many kinds of error for a broken file
             raise UnusableInput(path, f"not a valid .xlsx file: {_describe(exc)}") from None
         try:
-            return _read_sheets(path, workbook, max_columns, max_cell_chars)
+            return _read_sheets(path, workbook, max_columns, max_cell_chars, budget)
         finally:
             workbook.close()
 
@@ -704,14 +823,15 @@ def _describe(exc: Exception) -> str:
 
 
 def _read_sheets(
-    path: Path, workbook: openpyxl.Workbook, max_columns: int, max_cell_chars: int
+    path: Path, workbook: openpyxl.Workbook, max_columns: int, max_cell_chars: int,
+    budget: _Budget,
 ) -> list[Table]:
     tables: list[Table] = []
     rejected: list[tuple[str, _Header]] = []
     for sheet in workbook.worksheets:
         title = sheet.title
         try:
-            table_or_header = _read_sheet(path, sheet, max_columns, max_cell_chars)
+            table_or_header = _read_sheet(path, sheet, max_columns, max_cell_chars, budget)
         except UnusableInput:
             raise
         except Exception as exc:  # a malformed sheet XML surfaces while iterating
@@ -738,27 +858,94 @@ def _read_sheets(
     raise _missing_columns(path, title, missing, header.columns)
 
 
+def _sheet_rows(sheet: Any) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Yield (row number, cells present) of a read-only worksheet, as the sheet stores them.
+
+    openpyxl's own row iterator pads every row to the sheet's widest column and yields every
+    missing row up to the last one: one empty cell in column XFD, or one in row 1,048,576,
+    would make rows of 16,384 cells or a million empty rows. The parser under it yields only
+    the cells that are there, and the declared ``<dimension>`` is never used.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=True,
+                                 epoch=workbook.epoch, date_formats=workbook._date_formats,
+                                 timedelta_formats=workbook._timedelta_formats)
+        yield from parser.parse()
+
+
+def _cells_text(
+    path: Path, sheet: str, number: int, cells: list[dict[str, Any]], width: int | None,
+    max_columns: int,
+) -> list[str]:
+    """Return a row's cell texts by position, ``width`` of them (refusing a value beyond).
+
+    For the header (``width`` None): up to the last non-empty cell, at most ``max_columns``.
+    """
+    filled = {cell["column"] - 1: text for cell in cells
+              if (text := cell_text(cell["value"])).strip()}
+    last = max(filled, default=-1)
+    if width is None:
+        if last >= max_columns:
+            raise UnusableInput(
+                path, f"at least {last + 1:,} columns, more than the limit of "
+                f"{max_columns:,}", row=number, sheet=sheet)
+        width = last + 1
+    elif last >= width:
+        first_extra = min(column for column in filled if column >= width)
+        raise UnusableInput(
+            path, f"{last + 1} cells but the header has {width} columns (a value in column "
+            f"{column_letter(first_extra)}, which has no header)", row=number, sheet=sheet)
+    values = [""] * width
+    for cell in cells:
+        column = cell["column"] - 1
+        if column < width:
+            values[column] = cell_text(cell["value"])
+    return values
+
+
 def _read_sheet(
-    path: Path, sheet: Any, max_columns: int, max_cell_chars: int
+    path: Path, sheet: Any, max_columns: int, max_cell_chars: int, budget: _Budget
 ) -> Table | _Header | None:
     """Return the sheet's Table, its header if it is not a data sheet, None if it is empty."""
     title: str = sheet.title
-    sheet.reset_dimensions()  # trust the cells, not the <dimension> element
-    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+    rows = _sheet_rows(sheet)
     first = next(rows, None)
-    header = _Header.parse([cell_text(v) for v in first[1]] if first else [])
+    header_cells: list[str] = []
+    if first is not None and first[0] == 1:
+        header_cells = _cells_text(path, title, 1, first[1], None, max_columns)
+        budget.take(title, 1, 1, len(header_cells), sum(map(len, header_cells)))
+    elif first is not None:  # row 1 is empty: the first row read is data
+        rows = _prepend(first, rows)
+    header = _Header.parse(header_cells)
     if not header.original:
-        if any(any(v is not None and cell_text(v).strip() for v in values) for _, values in rows):
+        if any(any(cell_text(c["value"]).strip() for c in cells) for _, cells in rows):
             return header
         return None
     if len(header.present()) * 2 <= len(REQUIRED_COLUMNS):
         return header
     header.check(path, title, max_columns, max_cell_chars)
+    width = len(header.columns)
     table_rows: list[TableRow] = []
-    for number, values in rows:
-        row = _make_row(path, title, number, [cell_text(v) for v in values], header.columns,
-                        max_cell_chars)
+    previous, count = 1, 1
+    for number, cells in rows:
+        if number <= previous:
+            raise UnusableInput(path, f"row {number} comes after row {previous}; a sheet's "
+                                "rows are stored in order", row=number, sheet=title)
+        previous, count = number, count + 1
+        values = _cells_text(path, title, number, cells, width, max_columns)
+        budget.take(title, number, count, width, sum(map(len, values)))
+        row = _make_row(path, title, number, values, header.columns, max_cell_chars)
         if row is not None:
             table_rows.append(row)
     return Table(path=path, sheet=title, columns=header.columns,
                  original_columns=header.original, rows=table_rows)
+
+
+def _prepend(first: tuple[int, list[dict[str, Any]]],
+             rest: Iterator[tuple[int, list[dict[str, Any]]]]
+             ) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    yield first
+    yield from rest

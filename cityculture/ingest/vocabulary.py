@@ -1,29 +1,57 @@
 """Look-ups from what a submission writes (notations, unit names) to the scheme's IRIs.
 
 The tables are read from the indicator scheme, so a new indicator or unit alias is a triple,
-not code. Unknown names are minted into the project's namespaces so that validation can
-report them with their value instead of losing the row.
+not code; a researcher's scheme or framework file adds its own indicators, units and city
+code lists (:meth:`Vocabulary.with_scheme`). Unknown names are minted into the project's
+namespaces so that validation can report them with their value instead of losing the row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import quote
 
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
+from cityculture.ingest.scheme import Scheme
 from cityculture.model import framework_files, model_graph
 from cityculture.namespaces import CSP, IND, PREFIXES, UNIT
+
+UNKNOWN_CITY_CODE_BASE = "https://w3id.org/cityculture/city/code/"
+"""Where a city code found in no code list is minted, so that validation can name it."""
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Notation -> indicator IRI and unit name -> unit IRI, all keys upper-cased."""
+    """Notation -> indicator IRI and unit name -> unit IRI (keys upper-cased); city codes."""
 
     indicators: dict[str, str]
     units: dict[str, str]
+    city_codes: dict[str, str] = field(default_factory=dict)
+    """City code (NFC, as written) -> city IRI minted from its code list."""
+
+    def with_scheme(self, scheme: Scheme) -> Vocabulary:
+        """Return a vocabulary that also knows what a researcher's files declare."""
+        indicators = self.indicators | {i.notation.strip().upper(): i.iri
+                                        for i in scheme.indicators}
+        units = self.units | scheme.units | {u.upper(): u for u in scheme.units.values()}
+        return Vocabulary(indicators=indicators, units=units,
+                          city_codes=self.city_codes | scheme.city_codes())
+
+    def city_by_code(self, code: str) -> tuple[str, bool]:
+        """Return the IRI of the city with this code and whether a code list knows it.
+
+        An unknown code is minted under :data:`UNKNOWN_CITY_CODE_BASE` (not a city: the
+        validation names it as unknown).
+        """
+        text = unicodedata.normalize("NFC", code.strip())
+        known = self.city_codes.get(text)
+        if known is not None:
+            return known, True
+        return UNKNOWN_CITY_CODE_BASE + quote(text, safe=""), False
 
     def indicator_iri(self, notation: str) -> str:
         """Return the IRI of an indicator by notation, or a minted IRI for an unknown one."""

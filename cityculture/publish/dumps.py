@@ -15,25 +15,32 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cityculture.publish.files import SiteFiles
 from cityculture.publish.jsonld import jsonld_bytes
 
 
 @dataclass(frozen=True)
 class DumpFormat:
-    """One serialisation: its name, file suffix, media type and W3C specification."""
+    """One serialisation: its name, file suffix, media type and EU file-type code.
+
+    The file-type code names the format in the EU file-type authority table
+    (``http://publications.europa.eu/resource/authority/file-type/``), which DCAT-AP asks
+    for in ``dct:format``; ``publish/catalog.ttl`` describes each one.
+    """
 
     name: str
     suffix: str
     media_type: str
-    spec: str
+    file_type: str
+    label: str
 
 
 DUMP_FORMATS: dict[str, DumpFormat] = {f.name: f for f in (
-    DumpFormat("turtle", ".ttl", "text/turtle", "http://www.w3.org/ns/formats/Turtle"),
-    DumpFormat("nt", ".nt", "application/n-triples", "http://www.w3.org/ns/formats/N-Triples"),
-    DumpFormat("jsonld", ".jsonld", "application/ld+json", "http://www.w3.org/ns/formats/JSON-LD"),
-    DumpFormat("rdfxml", ".rdf", "application/rdf+xml", "http://www.w3.org/ns/formats/RDF_XML"),
-    DumpFormat("nquads", ".nq", "application/n-quads", "http://www.w3.org/ns/formats/N-Quads"),
+    DumpFormat("turtle", ".ttl", "text/turtle", "RDF_TURTLE", "Turtle"),
+    DumpFormat("nt", ".nt", "application/n-triples", "RDF_N_TRIPLES", "N-Triples"),
+    DumpFormat("jsonld", ".jsonld", "application/ld+json", "JSON_LD", "JSON-LD"),
+    DumpFormat("rdfxml", ".rdf", "application/rdf+xml", "RDF_XML", "RDF/XML"),
+    DumpFormat("nquads", ".nq", "application/n-quads", "RDF_N_QUADS", "N-Quads"),
 )}
 TRIPLE_FORMATS = ("turtle", "nt", "jsonld")
 
@@ -51,6 +58,7 @@ class Dump:
     rights: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
     triples: int = 0
+    entities: int = 0
 
     def path(self, fmt: str) -> str:
         """Return the site path of the file in one format (``dumps/data.ttl``)."""
@@ -70,21 +78,18 @@ def serialise(triples: list[ox.Triple], fmt: str, prefixes: Mapping[str, str]) -
     return ox.serialize(triples, format=formats[fmt], prefixes=dict(prefixes))
 
 
-def write_dump(dump: Dump, triples: list[ox.Triple], outdir: Path,
+def write_dump(dump: Dump, triples: list[ox.Triple], files: SiteFiles,
                prefixes: Mapping[str, str]) -> Dump:
     """Write one part of the dataset in each of its formats; record files and triple count."""
     dump.triples = len(triples)
     for fmt in dump.formats:
-        path = outdir / dump.path(fmt)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(serialise(triples, fmt, prefixes))
-        dump.files[fmt] = path
+        files.write(dump.path(fmt), serialise(triples, fmt, prefixes))
+        dump.files[fmt] = files.path(dump.path(fmt))
     return dump
 
 
-def write_nquads(quads: Iterable[ox.Quad], path: Path) -> int:
+def write_nquads(quads: Iterable[ox.Quad], files: SiteFiles, path: str) -> int:
     """Write quads as N-Quads (what ``serve`` loads), sorted; return the quad count."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     unique = sorted({str(q): q for q in quads}.items())
-    path.write_bytes(ox.serialize([q for _, q in unique], format=ox.RdfFormat.N_QUADS))
+    files.write(path, ox.serialize([q for _, q in unique], format=ox.RdfFormat.N_QUADS))
     return len(unique)

@@ -4,6 +4,15 @@ Nothing that reads these files needs the network: the context is embedded in eac
 (and also written once as ``context.jsonld`` for those who want to compact their own data
 with it), never referenced by URL. Keys and ``@id`` values are compact IRIs (``csp:City``)
 where a prefix of the context covers them; literals keep their exact lexical form.
+
+A key means only what the document's context makes it mean. An IRI that no prefix covers is
+written in full, and a JSON-LD processor would still read ``rdfs:label`` as a compact IRI
+if ``rdfs`` were a prefix: so a document that holds such an IRI (``<rdfs:label>``, whose
+scheme is ``rdfs``) leaves that prefix out of its context and writes the real
+``rdfs:label`` in full; and a predicate IRI that reads like a compact IRI is never a key
+itself but a term the context defines (``"iri-1": {"@id": "rdfs:label"}``), so a reader that
+takes keys at their word is not misled either. Every key is a term or a compact IRI of the
+context, or a full ``scheme://`` IRI, and expands to exactly the predicate it stands for.
 """
 
 from __future__ import annotations
@@ -61,9 +70,60 @@ def _value(term: object, compactor: Compactor) -> dict[str, str]:
     raise TypeError(f"cannot write {type(term).__name__} as JSON-LD")
 
 
+def _iris(triples: list[ox.Triple]) -> set[str]:
+    """Every IRI written in the document: subjects, predicates, objects and datatypes."""
+    found: set[str] = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if isinstance(term, ox.NamedNode):
+                found.add(term.value)
+            elif isinstance(term, ox.Literal):
+                found.add(term.datatype.value)
+    return found
+
+
+def unambiguous_prefixes(iris: set[str], prefixes: Mapping[str, str]) -> dict[str, str]:
+    """Return the prefixes minus those named like the scheme of an IRI written in full.
+
+    >>> unambiguous_prefixes({"rdfs:label", "http://www.w3.org/2000/01/rdf-schema#label"},
+    ...                      {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "ex": "urn:x:"})
+    {'ex': 'urn:x:'}
+    """
+    kept = dict(prefixes)
+    while True:  # leaving a prefix out writes more IRIs in full: repeat until none clashes
+        compactor = Compactor(kept)
+        schemes = {iri.split(":", 1)[0] for iri in iris if compactor.compact(iri) == iri}
+        clashes = schemes & set(kept)
+        if not clashes:
+            return kept
+        for name in clashes:
+            del kept[name]
+
+
+def _looks_compact(iri: str) -> bool:
+    """Tell whether an IRI written in full reads like ``prefix:name`` (no ``//`` after it)."""
+    return not iri.split(":", 1)[1].startswith("//")
+
+
 def jsonld_document(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> dict:
     """Return a JSON-LD document (``@context`` inline, ``@graph`` of nodes) for the triples."""
+    triples = list(triples)
+    prefixes = unambiguous_prefixes(_iris(triples), prefixes)
     compactor = Compactor(prefixes)
+    context: dict[str, object] = dict(prefixes)
+    terms: dict[str, str] = {}  # predicate IRI -> the term defined for it
+
+    def key_of(predicate: str) -> str:
+        written = compactor.compact(predicate)
+        if written != predicate or not _looks_compact(predicate):
+            return written
+        if predicate not in terms:
+            name = next(f"iri-{n}" for n in range(len(terms) + 1, len(terms) + len(context) + 2)
+                        if f"iri-{n}" not in context)
+            terms[predicate] = name
+            context[name] = {"@id": predicate}
+        return terms[predicate]
+
     nodes: dict[str, dict[str, list[ox.Triple]]] = {}
     subjects: dict[str, ox.NamedNode | ox.BlankNode] = {}
     for triple in triples:
@@ -78,9 +138,9 @@ def jsonld_document(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -
             if predicate == RDF_TYPE and all(isinstance(o, ox.NamedNode) for _, o in objects):
                 node["@type"] = [compactor.compact(o.value) for _, o in objects]
             else:
-                node[compactor.compact(predicate)] = [_value(o, compactor) for _, o in objects]
+                node[key_of(predicate)] = [_value(o, compactor) for _, o in objects]
         graph.append(node)
-    return {"@context": dict(prefixes), "@graph": graph}
+    return {"@context": context, "@graph": graph}
 
 
 def jsonld_bytes(triples: Iterable[ox.Triple], prefixes: Mapping[str, str], *,

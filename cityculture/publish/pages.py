@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from cityculture.publish.dumps import DUMP_FORMATS, serialise
+from cityculture.publish.files import SiteFiles
 from cityculture.publish.index import SiteIndex
 from cityculture.publish.iris import (
     DEFAULT_BASE,
@@ -32,7 +33,7 @@ from cityculture.publish.iris import (
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TWIN_FORMATS = ("turtle", "jsonld")
-FORMAT_NAMES = {"turtle": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+FORMAT_NAMES = {name: DUMP_FORMATS[name].label for name in ("turtle", "jsonld", "nt")}
 MAX_INCOMING = 200
 """At most this many referring resources are listed on a page (and put in its twins)."""
 SPARQL_PATH = "sparql"
@@ -76,25 +77,17 @@ class PageWriter:
     """Writes pages and twins into a site folder, with links relative to each page."""
 
     def __init__(self, index: SiteIndex, rewriter: IriRewriter, prefixes: Mapping[str, str],
-                 outdir: Path) -> None:
-        """Write into ``outdir``; show IRIs as ``rewriter`` makes them."""
+                 outdir: Path, files: SiteFiles | None = None) -> None:
+        """Write into ``outdir`` (through ``files``); show IRIs as ``rewriter`` makes them."""
         self.index = index
         self.rewriter = rewriter
         self.prefixes = dict(prefixes)
         self.outdir = outdir
+        self.files = files if files is not None else SiteFiles(outdir)
         self.env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                                autoescape=select_autoescape(default=True, default_for_string=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.written: list[str] = []
-        self._folders: set[Path] = set()
-
-    def _target(self, path: str) -> Path:
-        """Return the file for a site path, creating its folder once."""
-        target = self.outdir / path
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        return target
 
     # -- links and terms ------------------------------------------------------------------
 
@@ -156,8 +149,7 @@ class PageWriter:
         alternates = []
         for fmt in TWIN_FORMATS:
             suffix = DUMP_FORMATS[fmt].suffix
-            target = self._target(path + suffix)
-            target.write_bytes(serialise(rewritten, fmt, self.prefixes))
+            self.files.write(path + suffix, serialise(rewritten, fmt, self.prefixes))
             self.written.append(path + suffix)
             alternates.append(Alternate(FORMAT_NAMES[fmt], DUMP_FORMATS[fmt].media_type,
                                         relative_link(page, path + suffix)))
@@ -177,7 +169,7 @@ class PageWriter:
             home=relative_link(page, "index.html"), links=links,
             alternates=context.pop("alternates", []), formats=context.pop("formats", True),
             **context)
-        self._target(page).write_text(html, encoding="utf-8")
+        self.files.write(page, html.encode("utf-8"))
         self.written.append(page)
 
     def resource_context(self, iri: str, page: str) -> dict[str, object]:

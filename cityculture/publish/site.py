@@ -8,23 +8,36 @@ the base IRI and what was written.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import shutil
+import re
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+import matplotlib
 import pyoxigraph as ox
 from markupsafe import Markup
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
 from cityculture import __version__
 from cityculture.assess.charts import ranking_chart
 from cityculture.assess.results import city_results
 from cityculture.namespaces import PREFIXES
-from cityculture.publish.describe import DATASET, Publisher, data_rights, describe
-from cityculture.publish.dumps import Dump, write_nquads
+from cityculture.publish.describe import (
+    CATALOG,
+    DATASET,
+    Dates,
+    Publisher,
+    count_entities,
+    data_rights,
+    describe,
+)
+from cityculture.publish.discovery import discovery_files, schema_org_dataset
+from cityculture.publish.dumps import Dump, write_dump, write_nquads
+from cityculture.publish.files import SiteFiles
 from cityculture.publish.index import RDF_TYPE, SiteIndex
 from cityculture.publish.iris import DEFAULT_BASE, IriRewriter
 from cityculture.publish.jsonld import context_bytes
@@ -40,6 +53,8 @@ EXTRA_PREFIXES = {
     "void": "http://rdfs.org/ns/void#",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "dcatap": "http://data.europa.eu/r5r/",
     "city": DEFAULT_BASE + "city/",
     "nation": DEFAULT_BASE + "nation/",
     "run": DEFAULT_BASE + "run/",
@@ -48,6 +63,10 @@ EXTRA_PREFIXES = {
 }
 NQUADS = "dumps/all.nq"
 MANIFEST = "site.json"
+
+
+class PublishError(RuntimeError):
+    """A site cannot be published into a folder (the message says why)."""
 
 
 @dataclass
@@ -59,6 +78,10 @@ class PublishedSite:
     dumps: list[Dump]
     pages: int
     files: list[str] = field(default_factory=list)
+    rewritten: int = 0
+    """How many files were written because their bytes changed (or were new)."""
+    removed: list[str] = field(default_factory=list)
+    """Stale files of the previous publish that were removed."""
 
 
 def site_prefixes(rewriter: IriRewriter) -> dict[str, str]:
@@ -108,42 +131,99 @@ def _parts(source: SiteSource) -> list[Dump]:
 
 
 def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
-                 publisher: Publisher | None = None) -> PublishedSite:
-    """Write the whole site for a store into ``outdir`` (created; existing files replaced)."""
+                 publisher: Publisher | None = None, today: date | None = None
+                 ) -> PublishedSite:
+    """Write the site for a store into ``outdir``: only the files whose bytes change.
+
+    Files the previous publish into ``outdir`` wrote (listed in its ``site.json``) and
+    this one no longer produces are removed; nothing else in the folder is touched.
+    """
     rewriter = IriRewriter(base)
     prefixes = site_prefixes(rewriter)
     outdir.mkdir(parents=True, exist_ok=True)
+    previous = read_manifest(outdir)
+    files = SiteFiles(outdir, previous.get("files", []))
+    day = (today or date.today()).isoformat()
 
     def rewrite(triples: list[ox.Triple]) -> list[ox.Triple]:
         return [ox.Triple(rewriter.term(t.subject), rewriter.term(t.predicate),  # type: ignore[arg-type]
                           rewriter.term(t.object, t.predicate.value)) for t in triples]
 
-    from cityculture.publish.dumps import write_dump
-
     dumps = _parts(source)
+    versions: dict[str, dict[str, str]] = {}
     for dump in dumps:
-        write_dump(dump, rewrite(source.graph_triples(dump.graphs)), outdir, prefixes)
-    (outdir / "dumps" / "context.jsonld").write_bytes(context_bytes(prefixes))
+        triples = source.graph_triples(dump.graphs)
+        dump.entities = count_entities(triples)
+        rewritten = rewrite(triples)
+        write_dump(dump, rewritten, files, prefixes)
+        versions[dump.name] = _version(previous, dump.name, _digest(rewritten), day)
+    files.write("dumps/context.jsonld", context_bytes(prefixes))
     source_quads = source.quads()
     quads = [rewriter.quad(q) for q in source_quads]
-    quad_count = write_nquads(quads, outdir / NQUADS)
+    quad_count = write_nquads(quads, files, NQUADS)
+    versions[""] = _version(previous, "", _digest(quads), day)
+    dates = {name: Dates(v["issued"], v["modified"]) for name, v in versions.items()}
 
     description = describe(source, dumps, publisher=publisher or Publisher(),
-                           nquads_path=NQUADS, nquads_size=(outdir / NQUADS).stat().st_size,
-                           quads=quad_count)
-    description_triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                           for s, p, o in description]
+                           nquads_path=NQUADS, nquads_size=files.path(NQUADS).stat().st_size,
+                           quads=quad_count,
+                           entities=count_entities(ox.Triple(q.subject, q.predicate, q.object)
+                                                   for q in source_quads),
+                           dates=dates)
+    description_triples = sorted(  # a Graph iterates in a different order in each process
+        (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+         for s, p, o in description), key=str)
     all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     graph_names = [g.value for g in source.store.named_graphs() if isinstance(g, ox.NamedNode)]
     index = SiteIndex([*all_triples, *description_triples], graph_names)
-    writer = PageWriter(index, rewriter, prefixes, outdir)
-    _write_pages(source, index, writer, dumps, description_triples)
+    writer = PageWriter(index, rewriter, prefixes, outdir, files)
+    _write_pages(source, index, writer, dumps, description_triples, description)
+    pages = sorted(p for p in writer.written if p.endswith(".html"))
+    for path, data in discovery_files(pages, base).items():
+        files.write(path, data)
+    files.produced.add(MANIFEST)
+    removed = files.remove_stale()
     manifest = {"generator": f"cityculture {__version__}", "base": base,
-                "dataset": rewriter.iri(DATASET), "nquads": NQUADS,
+                "dataset": rewriter.iri(DATASET), "catalog": rewriter.iri(CATALOG),
+                "nquads": NQUADS,
                 "dumps": {d.name: {f: d.path(f) for f in d.files} for d in dumps},
-                "pages": len([p for p in writer.written if p.endswith(".html")])}
-    (outdir / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return PublishedSite(outdir, base, dumps, manifest["pages"], writer.written)  # type: ignore[arg-type]
+                "pages": len(pages), "versions": versions,
+                "files": sorted(files.produced - {MANIFEST})}
+    files.write(MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
+    return PublishedSite(outdir, base, dumps, len(pages), writer.written,
+                         rewritten=len(files.rewritten), removed=removed)
+
+
+def read_manifest(outdir: Path) -> dict:
+    """Return the ``site.json`` of an earlier publish into ``outdir`` ({} if there is none)."""
+    path = outdir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PublishError(f"{path}: not the manifest of a published site ({exc}); "
+                           "remove it or publish into another folder") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files", []), list):
+        raise PublishError(f"{path}: not the manifest of a published site; remove it or "
+                           "publish into another folder")
+    return manifest
+
+
+def _digest(statements: list) -> str:
+    digest = hashlib.sha256()
+    for statement in sorted(str(s) for s in statements):
+        digest.update(statement.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def _version(previous: dict, name: str, digest: str, day: str) -> dict[str, str]:
+    """Issued: first published; modified: when the content last changed (else kept)."""
+    before = previous.get("versions", {}).get(name)
+    if not isinstance(before, dict) or not {"issued", "modified", "sha256"} <= set(before):
+        return {"sha256": digest, "issued": day, "modified": day}
+    modified = before["modified"] if before["sha256"] == digest else day
+    return {"sha256": digest, "issued": before["issued"], "modified": modified}
 
 
 def _skip(iri: str) -> bool:
@@ -153,7 +233,7 @@ def _skip(iri: str) -> bool:
 
 
 def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps: list[Dump],
-                 description: list[ox.Triple]) -> None:
+                 description: list[ox.Triple], catalog: Graph) -> None:
     runs = _run_tables(source, index)
     nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
     element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
@@ -190,7 +270,7 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
                                   **_element(source, writer, index, runs, iri, element_rows[iri]))
         elif CSP + "AssessmentRun" in types and iri in runs:
             writer.write_resource(iri, "run.html", **_run(writer, index, runs[iri], dumps))
-        elif iri == DATASET:  # its twins are the whole description, distributions included
+        elif iri in (CATALOG, DATASET):  # their twins are the whole description
             writer.write_resource(iri, twins=description)
         elif iri == scheme:
             page = site_path(iri) + ".html"
@@ -200,7 +280,7 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
             writer.render("resource.html", page, alternates=alternates, **context)
         else:
             writer.write_resource(iri)
-    _home(source, writer, index, runs, dumps, nations)
+    _home(source, writer, index, runs, dumps, nations, catalog)
 
 
 def writer_rel(page: str, target: str) -> str:
@@ -330,7 +410,7 @@ def _element_order(index: SiteIndex) -> dict[str, int]:
 
 def _provenance_row(writer: PageWriter, index: SiteIndex, row: dict, page: str) -> dict:
     indicator = str(row["indicator"])
-    aspect = index.value(indicator, CSP + "measures")
+    aspect = index.value(indicator, CSP + "measures") or index.value(indicator, CSP + "proxyFor")
     return {
         "indicator": writer.link(indicator, page),
         "aspect": writer.link(aspect.value, page) if aspect else "",  # type: ignore[attr-defined]
@@ -391,7 +471,8 @@ def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: st
     definition = next((v.value for v in index.values(
         iri, "http://www.w3.org/2004/02/skos/core#definition")
         if isinstance(v, ox.Literal) and v.language == "en"), None)
-    measures = index.value(iri, CSP + "measures")
+    proxy_for = index.value(iri, CSP + "proxyFor")
+    measures = index.value(iri, CSP + "measures") or proxy_for
     unit = index.value(iri, CSP + "unit")
     direction = index.value(iri, CSP + "direction")
     values = [{"city": writer.link(str(r["city"]), page,
@@ -407,6 +488,7 @@ def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: st
         "title": f"{notation}: {index.label(iri)}" if notation else index.label(iri),
         "definition": definition,
         "measures": writer.link(measures.value, page) if measures else "-",  # type: ignore[attr-defined]
+        "relation": "A proxy for" if proxy_for else "Measures",
         "unit": writer.link(unit.value, page) if unit else None,  # type: ignore[attr-defined]
         "direction": writer.link(direction.value, page) if direction else None,  # type: ignore[attr-defined]
         "values": values,
@@ -479,15 +561,16 @@ def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
     if not results:
         return None
     latest = max(r.year for r in results)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, matplotlib.rc_context(
+            {"svg.hashsalt": "cityculture"}):  # ids from the drawing, not a random salt
         paths = ranking_chart([r for r in results if r.year == latest], Path(tmp))
         svg = next((p for p in paths if p.suffix == ".svg"), None)
         if svg is None:
             return None
         target = site_path(tables.iri) + "-ranking.svg"
-        destination = writer.outdir / target
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(svg, destination)
+        # Without the time of drawing, an unchanged chart republishes as the same bytes.
+        writer.files.write(target, re.sub(rb"\s*<dc:date>[^<]*</dc:date>", b"",
+                                          svg.read_bytes()))
     writer.written.append(target)
     return target
 
@@ -509,7 +592,8 @@ class _TablesStore:
 
 
 def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
-          runs: dict[str, RunTables], dumps: list[Dump], nations: set[str]) -> None:
+          runs: dict[str, RunTables], dumps: list[Dump], nations: set[str],
+          catalog: Graph) -> None:
     page = "index.html"
     order = _element_order(index)
     elements = sorted(index.subjects_of_type(CSP + "Element"), key=lambda e: order.get(e, 99))
@@ -523,7 +607,10 @@ def _home(source: SiteSource, writer: PageWriter, index: SiteIndex,
                   intro="The ontology of the soft power of city culture, its indicator scheme, "
                         "the accepted city data and the assessments computed from them, as "
                         "linked data. Every page has Turtle, JSON-LD and N-Triples twins.",
-                  links_html={"dataset": writer.link(DATASET, page, "Dataset description"),
+                  schema_org=schema_org_dataset(catalog, writer.rewriter),
+                  catalog_turtle=writer_rel(page, site_path(CATALOG) + ".ttl"),
+                  links_html={"catalog": writer.link(CATALOG, page, "Catalog"),
+                              "dataset": writer.link(DATASET, page, "Dataset description"),
                               "ontology": writer.link(DEFAULT_BASE + "ontology", page,
                                                       "Ontology documentation"),
                               "indicators": writer.link(scheme, page, "Indicator scheme")},

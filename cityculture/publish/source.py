@@ -66,8 +66,8 @@ class SiteSource:
                  if not (isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in model)]
         for graph in self.store.named_graphs():
             if isinstance(graph, ox.NamedNode) and graph.value in model:
-                quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in
-                             ox.parse(path=str(model[graph.value]), format=ox.RdfFormat.TURTLE))
+                quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                             for t in _parse_stable(model[graph.value]))
         return quads
 
     def graph_triples(self, graphs: list[str]) -> list[ox.Triple]:
@@ -116,6 +116,25 @@ def store_source(path: Path) -> SiteSource:
         for graph, file in _model_files():
             store.load_graph(graph, file)
     return source
+
+
+def _parse_stable(path: Path) -> list[ox.Triple]:
+    """Parse a Turtle file with blank nodes named by their order in the file.
+
+    A parser names blank nodes at random; named in file order they come out the same on
+    every publish, so a republished dump changes only when the file does.
+    """
+    names: dict[str, ox.BlankNode] = {}
+    prefix = "".join(ch for ch in path.stem if ch.isascii() and ch.isalnum()) or "m"
+
+    def stable(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+               ) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
+        if isinstance(term, ox.BlankNode):
+            return names.setdefault(term.value, ox.BlankNode(f"{prefix}{len(names)}"))
+        return term
+
+    return [ox.Triple(stable(t.subject), t.predicate, stable(t.object))  # type: ignore[arg-type]
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
 
 
 def _model_files() -> list[tuple[str, Path]]:

@@ -5,6 +5,11 @@ Dereferencing follows the W3C "Best Practice Recipes for Publishing RDF Vocabula
 ``303 See Other`` to the document in the format the client accepts (``/city/Q90.html``,
 ``.ttl``, ``.jsonld``, ``.nt``), with ``Vary: Accept``; 406 when it accepts none of them.
 Documents (any path with a suffix) are served directly with 200. Runs under uvicorn (ASGI).
+
+Every response carries :data:`SECURITY_HEADERS` (no MIME sniffing, a Content-Security-Policy
+that allows no script, no referrer sent elsewhere). Work whose cost grows with a request
+(reading its parameters, the query check) runs off the event loop, so one request cannot
+stall the others; the query itself runs in a worker process (:mod:`cityculture.serve.sparql`).
 """
 
 from __future__ import annotations
@@ -16,15 +21,17 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityculture.publish.iris import file_key, iri_to_uri
 from cityculture.serve.negotiation import negotiate
-from cityculture.serve.sparql import DataFiles, Limits, QueryJob, QueryPool, refusal
+from cityculture.serve.sparql import DataFiles, Limits, QueryJob, QueryPool
 
 HTML = "text/html"
 REPRESENTATIONS = {  # media type -> suffix of the document, in the server's preference order
@@ -45,7 +52,18 @@ MEDIA_TYPES = {
     ".json": "application/json",
     ".png": "image/png",
     ".css": "text/css",
+    ".xml": "application/xml",  # sitemap.xml
+    ".txt": "text/plain; charset=utf-8",  # robots.txt
 }
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    # The pages have no script; styles are inline; images are the site's own (SVG, PNG).
+    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+                               "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+"""Headers on every response, whatever its status."""
 SPARQL_FORM = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint · cityculture</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em}textarea{width:100%;height:14em;
@@ -133,7 +151,7 @@ class SiteApp:
         if relative.endswith(".nt"):
             turtle = self._file(relative[:-3] + ".ttl")
             if turtle is not None:
-                return _ntriples(turtle)
+                return await run_in_threadpool(_ntriples, turtle)
         key = file_key(iri_to_uri(relative))
         if self._file(key + ".html") is None:
             return PlainTextResponse("not found\n", status_code=404)
@@ -160,25 +178,27 @@ class SiteApp:
 
     async def sparql(self, request: Request) -> Response:
         """Answer the SPARQL 1.1 Protocol: GET, POST form or POST sparql-query."""
-        params: dict[str, list[str]] = parse_qs(request.url.query, keep_blank_values=True)
+        limit = self.config.max_query_bytes
+        raw_query: bytes = request.scope.get("query_string", b"")
+        if len(raw_query) > 3 * limit:  # percent-encoding triples a byte at most
+            return PlainTextResponse(f"request too large (limit {limit} bytes)\n",
+                                     status_code=414)
+        body = b""
+        content_type = ""
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            body = await self._body(request)
-            if body is None:
-                return PlainTextResponse(f"request too large (limit "
-                                         f"{self.config.max_query_bytes} bytes)\n",
-                                         status_code=413)
-            if content_type == "application/x-www-form-urlencoded":
-                for name, values in parse_qs(body.decode("utf-8", "replace"),
-                                             keep_blank_values=True).items():
-                    params.setdefault(name, []).extend(values)
-            elif content_type == "application/sparql-query":
-                params["query"] = [body.decode("utf-8", "replace")]
-            elif content_type == "application/sparql-update":
+            if content_type == "application/sparql-update":
                 return _refuse("this endpoint is read-only: SPARQL Update is refused")
-            else:
+            if content_type not in ("application/x-www-form-urlencoded",
+                                    "application/sparql-query"):
                 return PlainTextResponse("POST needs application/x-www-form-urlencoded or "
                                          "application/sparql-query\n", status_code=415)
+            read = await self._body(request)
+            if read is None:
+                return PlainTextResponse(f"request too large (limit {limit} bytes)\n",
+                                         status_code=413)
+            body = read
+        params = await run_in_threadpool(_parameters, raw_query, content_type, body)
         if "update" in params:
             return _refuse("this endpoint is read-only: SPARQL Update is refused")
         queries = params.get("query", [])
@@ -187,15 +207,12 @@ class SiteApp:
         if len(queries) != 1:
             return _refuse("exactly one query parameter is expected")
         query = queries[0]
-        if len(query.encode()) > self.config.max_query_bytes:
+        if len(query) > limit:
             return PlainTextResponse("query too large\n", status_code=413)
-        reason = refusal(query)
-        if reason:
-            return _refuse(reason)
         job = QueryJob(query=query, accept=request.headers.get("accept"),
                        default_graphs=params.get("default-graph-uri", []),
                        named_graphs=params.get("named-graph-uri", []))
-        outcome = await self.pool.run(job)
+        outcome = await self.pool.run(job)  # the worker checks the query, then runs it
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.media_type,
                         headers={"Vary": "Accept", **outcome.headers})
 
@@ -220,8 +237,44 @@ class SiteApp:
         if path is None:
             return PlainTextResponse("no service description\n", status_code=404)
         if media == "application/n-triples":
-            return _ntriples(path)
+            return _ntriples(path)  # the site's own small service description
         return FileResponse(path, media_type=MEDIA_TYPES[".ttl"])
+
+
+def _parameters(raw_query: bytes, content_type: str, body: bytes) -> dict[str, list[str]]:
+    """Read the protocol's parameters from the URL and a POST body (in a thread)."""
+    params = parse_qs(raw_query.decode("utf-8", "replace"), keep_blank_values=True)
+    if content_type == "application/x-www-form-urlencoded":
+        for name, values in parse_qs(body.decode("utf-8", "replace"),
+                                     keep_blank_values=True).items():
+            params.setdefault(name, []).extend(values)
+    elif content_type == "application/sparql-query":
+        params["query"] = [body.decode("utf-8", "replace")]
+    return params
+
+
+class SecurityHeaders:
+    """ASGI middleware: add :data:`SECURITY_HEADERS` to every response, errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; add the headers to the start of the response."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _refuse(message: str) -> Response:
@@ -237,7 +290,7 @@ def _ntriples(turtle: Path) -> Response:
 def create_app(config: ServeConfig) -> Starlette:
     """Build the ASGI application (the SPARQL workers start and stop with it)."""
     handlers = SiteApp(config)
-    middleware = []
+    middleware = [Middleware(SecurityHeaders)]
     if config.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=config.cors_origins,
                                      allow_methods=["GET", "POST", "HEAD", "OPTIONS"],

@@ -8,10 +8,13 @@ capped (``RLIMIT_AS``), so a query that would exhaust memory kills only its work
 Results are written row by row and refused past the row or byte limit. When every worker
 is busy for longer than the queue wait, the client gets 503 with ``Retry-After``.
 
-Read-only by construction: the worker only ever calls ``Store.query`` (updates are not
-queries and fail to parse); update requests are refused before that (400). ``SERVICE`` is
-refused before the query reaches Oxigraph (which would follow it); ``FROM`` and ``FROM
-NAMED`` name graphs of the local dataset and are never fetched.
+Everything whose cost grows with the query happens in the worker, never in the server's
+event loop: the check of :func:`cityculture.query_text.check_read_only` (updates and
+``SERVICE`` refused from the parsed query, 400) runs there under the same time limit.
+Read-only by construction: the worker only ever calls ``Store.query``. Offline by
+construction: before it reads a query, the worker gives up its network access for good
+(:func:`cityculture.offline.forbid_network`), so even a ``SERVICE`` the check missed cannot
+connect. ``FROM`` and ``FROM NAMED`` name graphs of the local dataset and are never fetched.
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
 
+from cityculture.offline import forbid_network
 from cityculture.publish.jsonld import jsonld_bytes
 from cityculture.query_text import UnsafeQueryError, check_read_only, has_dataset_clause
 from cityculture.serve.negotiation import negotiate
+from cityculture.store.results import csv_text
 
 SELECT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml",
                 "text/csv", "text/tab-separated-values", "application/json", "application/xml")
@@ -90,8 +95,8 @@ def text_outcome(status: int, message: str, headers: dict[str, str] | None = Non
 def refusal(query: str) -> str | None:
     """Return why a query is refused (an update, SERVICE, no query form), or None.
 
-    The scan is :func:`cityculture.query_text.check_read_only` (strings, IRIs and comments
-    masked out), the same the ``query`` command and the shapes check use.
+    The check is :func:`cityculture.query_text.check_read_only` (on the parsed query), the
+    same the ``query`` command and the shapes check use. It runs in a worker (:func:`execute`).
 
     >>> refusal("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     'refused: SERVICE (federated query) would make the store connect to another server'
@@ -171,13 +176,16 @@ def _xml_term(term: object) -> str:
 
 
 def _csv_value(term: object) -> str:
+    """One CSV cell, made safe for spreadsheets as ``query --format csv`` makes it."""
     if term is None:
         return ""
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return term.value
-    return str(term)
+    if isinstance(term, ox.Literal):
+        return csv_text(term.value, term.datatype.value)
+    if isinstance(term, ox.NamedNode):
+        return csv_text(term.value)
+    return csv_text(str(term))
 
 
 def write_solutions(solutions: ox.QuerySolutions, media_type: str, limits: Limits) -> bytes:
@@ -251,20 +259,26 @@ def write_triples(triples: ox.QueryTriples, media_type: str, limits: Limits,
 
 def execute(store: ox.Store, job: QueryJob, limits: Limits,
             prefixes: dict[str, str]) -> QueryOutcome:
-    """Run one query on a store and write its result as the client accepts (in a worker)."""
+    """Check one query, run it on a store and write its result as the client accepts.
+
+    Runs in a worker: the check (a parse) costs time in proportion to the query.
+    """
+    reason = refusal(job.query)
+    if reason:
+        return text_outcome(400, reason)
     options: dict[str, object] = {}
-    if job.default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif not has_dataset_clause(job.query):
-        # The default graph is the union of the named graphs, unless the query says which
-        # graphs make it (FROM): those are local graph names, never fetched.
-        options["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
+        if job.default_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+        elif not has_dataset_clause(job.query):
+            # The default graph is the union of the named graphs, unless the query says which
+            # graphs make it (FROM): those are local graph names, never fetched.
+            options["use_default_graph_as_union"] = True
+        if job.named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
         result = store.query(job.query, **options)  # type: ignore[arg-type]
-    except (SyntaxError, ValueError) as exc:
-        return text_outcome(400, f"query not accepted: {exc}")
+    except (SyntaxError, ValueError) as exc:  # the query, or a graph name that is no IRI
+        return text_outcome(400, f"query not accepted: {' '.join(str(exc).split())}")
     try:
         if isinstance(result, ox.QuerySolutions):
             media = negotiate(job.accept, SELECT_TYPES)
@@ -306,7 +320,13 @@ class DataFiles:
 
 def _worker_main(conn: multiprocessing.connection.Connection, data: DataFiles,
                  limits: Limits, memory_mb: int) -> None:
-    """Worker process: load the data, then answer jobs until the pipe closes."""
+    """Worker process: give up the network, load the data, answer jobs until the pipe closes."""
+    try:
+        forbid_network()
+    except OSError as exc:
+        conn.send(("failed", f"a SPARQL worker could not give up its network access, so "
+                             f"the endpoint does not start: {exc}"))
+        return
     if memory_mb > 0:
         import resource
 
@@ -350,7 +370,10 @@ class Worker:
         if not self.conn.poll(startup_timeout):
             self.kill()
             raise RuntimeError("a SPARQL worker did not start in time")
-        self.conn.recv()
+        state, detail = self.conn.recv()
+        if state != "ready":
+            self.kill()
+            raise RuntimeError(detail)
 
     def call(self, job: QueryJob, timeout: float) -> QueryOutcome:
         """Send a job and wait for the outcome at most ``timeout`` seconds."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -33,9 +34,24 @@ from cityculture.store.backends import Backend, Row
 if TYPE_CHECKING:
     import pandas
 
-_NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "int", "long",
-                                  "short", "byte", "nonNegativeInteger", "positiveInteger",
-                                  "nonPositiveInteger", "negativeInteger")}
+NUMERIC_DATATYPES = {str(XSD[t]) for t in (
+    "integer", "decimal", "double", "float", "int", "long", "short", "byte",
+    "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger")}
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def csv_text(text: str, datatype: str | None = None) -> str:
+    """Return a CSV cell's text: a number as it is, any other text spreadsheet-safe.
+
+    A literal typed as a number but whose text is not one (``"=1+1"^^xsd:integer`` is a
+    legal, ill-typed literal) is text.
+
+    >>> csv_text("-2", "http://www.w3.org/2001/XMLSchema#integer"), csv_text("-2+3")
+    ('-2', "'-2+3")
+    """
+    if datatype in NUMERIC_DATATYPES and _NUMBER.fullmatch(text):
+        return text
+    return safe_cell(text)
 
 
 def select(backend: Backend, name_or_path: str | Path,
@@ -104,9 +120,8 @@ def csv_cell(term: Identifier | None) -> str:
     """One SPARQL CSV cell: the lexical form, text cells made spreadsheet-safe."""
     if term is None:
         return ""
-    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) in _NUMERIC:
-        return str(term)
-    return safe_cell(str(term))
+    datatype = term.datatype if isinstance(term, Literal) else None
+    return csv_text(str(term), str(datatype) if datatype is not None else None)
 
 
 def sparql_csv(columns: Sequence[str], rows: Sequence[Row]) -> str:

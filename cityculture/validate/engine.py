@@ -136,12 +136,18 @@ def build_data_graph(
     submissions: Sequence[Submission],
     accepted: Iterable[ox.Triple] = (),
     extra_shapes: Sequence[Path] = (),
+    scheme: Iterable[ox.Triple] = (),
 ) -> DataGraph:
-    """Put model, settings, accepted data and submissions into one default graph."""
+    """Put model, settings, accepted data and submissions into one default graph.
+
+    ``scheme`` holds the triples of a researcher's scheme or framework files (their own
+    indicators, units and city code lists), which count as part of the model.
+    """
     store = ox.Store()
     default = ox.DefaultGraph()
     for path in [*model_files(), *shape_files(), *extra_shapes]:
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in scheme)
     accepted = list(accepted)
     if accepted:
         store.bulk_load(input=ox.serialize(accepted, format=ox.RdfFormat.N_TRIPLES),
@@ -351,15 +357,17 @@ def validate_submissions(
     accepted: Iterable[ox.Triple] = (),
     extra_shapes: Sequence[Path] = (),
     engine: str = "fast",
+    scheme: Iterable[ox.Triple] = (),
 ) -> ValidationReport:
     """Validate submissions (together, so conflicts between them show) and locate findings.
 
     ``accepted`` triples are already-accepted data the submissions are checked against;
-    findings are only reported about the submissions' own nodes.
+    findings are only reported about the submissions' own nodes. ``scheme`` adds the
+    triples of a researcher's own indicators and code lists (``Scheme.triples``).
     """
     if extra_shapes:
         load_shapes(extra_shapes)  # refuse unusable or unsafe shapes before anything runs
-    data = build_data_graph(submissions, accepted, extra_shapes)
+    data = build_data_graph(submissions, accepted, extra_shapes, scheme)
     if engine == "pyshacl":
         shapes = load_shapes(extra_shapes)
         raw = run_pyshacl(data, shapes)

@@ -17,6 +17,9 @@ from cityculture.namespaces import CSP, bind_prefixes
 from cityculture.tables import render_table
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+TABLE_LIMIT = 50
+"""Findings a table shows one per line; past this, it shows the first ones and a summary."""
+FIRST_PLACES = 5
 
 
 @dataclass
@@ -53,6 +56,24 @@ class Finding:
         return ": ".join(parts)
 
 
+def _first_places(findings: list[Finding]) -> str:
+    """Name where the first few findings are: ``a.csv rows 2, 3, 4, ...``, per file."""
+    by_file: dict[str, list[str]] = {}
+    for finding in findings[:FIRST_PLACES]:
+        if finding.row is not None:
+            place = str(finding.row)
+        else:
+            place = f"<{finding.focus}>" if finding.focus else "?"
+        sheet = f", sheet {finding.sheet!r}" if finding.sheet else ""
+        by_file.setdefault(finding.file + sheet, []).append(place)
+    more = ", ..." if len(findings) > FIRST_PLACES else ""
+    parts = []
+    for file, places in by_file.items():
+        word = ("row " if len(places) == 1 else "rows ") if places[0].isdigit() else ""
+        parts.append(f"{file} {word}{', '.join(places)}")
+    return "; ".join(parts) + more
+
+
 @dataclass
 class ValidationReport:
     """All findings of one validation run; it conforms when no finding is a violation."""
@@ -75,15 +96,39 @@ class ValidationReport:
             ensure_ascii=False, indent=2,
         )
 
-    def to_table(self) -> str:
-        """Return a terminal table, one finding per line, then a summary line."""
-        rows = [[f.location(), f.severity, f.code, f.value, f.message] for f in self.findings]
+    def to_table(self, limit: int = TABLE_LIMIT) -> str:
+        """Return a terminal table, one finding per line, then a summary line.
+
+        Past ``limit`` findings the table shows the first ``limit``, then a summary by code
+        (count, first rows, likely cause); :meth:`to_json` keeps every finding.
+        """
+        shown = self.findings[:limit]
+        rows = [[f.location(), f.severity, f.code, f.value, f.message] for f in shown]
         summary = (f"{'conforms' if self.conforms else 'does not conform'}: "
                    f"{self.count('Violation')} violation(s), {self.count('Warning')} warning(s)")
         if not rows:
             return summary
         table = render_table(["where", "severity", "code", "value", "message"], rows)
-        return f"{table}\n{summary}"
+        if len(self.findings) <= limit:
+            return f"{table}\n{summary}"
+        rest = len(self.findings) - limit
+        return (f"{table}\n... and {rest:,} more finding(s); --format json lists them all\n\n"
+                f"summary by code:\n{self.summary_by_code()}\n{summary}")
+
+    def summary_by_code(self) -> str:
+        """Return a table with one line per finding code: count, first places, likely cause."""
+        from cityculture.validate.causes import likely_causes
+
+        causes = likely_causes()
+        groups: dict[tuple[str, str], list[Finding]] = {}
+        for finding in self.findings:
+            groups.setdefault((finding.code, finding.severity), []).append(finding)
+        order = sorted(groups, key=lambda k: (SEVERITY_ORDER.get(k[1], 9), -len(groups[k]), k[0]))
+        rows = [[code, severity, f"{len(groups[code, severity]):,}",
+                 _first_places(groups[code, severity]),
+                 causes.get(code, groups[code, severity][0].message)]
+                for code, severity in order]
+        return render_table(["code", "severity", "count", "first rows", "likely cause"], rows)
 
     def to_graph(self) -> Graph:
         """Return a standard SHACL validation report graph (with csp:findingCode on results)."""
