@@ -8,9 +8,9 @@ One graph per run, written in one replace. It holds:
 * its steps (``csp:AssessmentStep``, each a ``prov:Activity`` part of the run): imputation,
   transformation, outlier treatment, normalisation, aggregation of each level, ranking, each
   naming the method terms it applied (``csp:method``);
-* every indicator score (``csp:IndicatorScore``: node, city, year, score; the value before
-  and after treatment where a transformation or winsorisation changed it, ``csp:imputedBy``
-  where the value was imputed);
+* every indicator score (``csp:IndicatorScore``, a blank node: node, city, year, score; the
+  value before and after treatment where a transformation or winsorisation changed it,
+  ``csp:imputedBy`` where the value was imputed);
 * every score above the indicators (``csp:ElementScore``, ``csp:CompositeIndex`` or
   ``csp:Assessment``) with its coverage, rank, the step that generated it and the scores of
   the level below it was derived from, or a ``csp:NotScored`` record with the reason;
@@ -74,8 +74,8 @@ def _reason(have: float, selected: float, minimum: float) -> str:
 
 
 def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used: list[str],
-                 year: int | None, started: datetime, ended: datetime) -> bytes:
-    """Return the run's graph as N-Triples."""
+                 year: int | None, started: datetime, ended: datetime) -> bytearray:
+    """Return the run's graph as N-Triples (a buffer the embedded store loads as it is)."""
     out: list[str] = []
     r = f"<{run}>"
     out += [f"{r} <{_RDF}type> <{C}AssessmentRun> .", f"{r} <{_RDF}type> <{_PROV}Activity> .",
@@ -105,18 +105,22 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
         return found
 
     def fresh(node: str, i: int, c: int) -> str:
-        """Return an IRI for a score nothing links to (indicator scores)."""
-        return f"<{run}/score/{next(counter)}>"
+        """Return a blank node for a score nothing links to (an indicator score).
 
-    # encoded node by node: one list of lines for the whole run would be held three times
-    # (lines, joined text, bytes) at the peak, for a national corpus gigabytes
-    chunks: list[bytes] = []
+        A national corpus has hundreds of thousands of indicator scores: an IRI of the run's
+        length for each would be most of the bytes of the run graph.
+        """
+        return f"_:i{next(counter)}"
+
+    # encoded node by node into one buffer: one list of lines for the whole run would be held
+    # three times (lines, joined text, bytes) at the peak, for a national corpus gigabytes
+    data = bytearray()
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
             _indicator_scores(out, result, assessment, years, fresh)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
-        chunks.append(("\n".join(out) + "\n").encode("utf-8"))
+        data += ("\n".join(out) + "\n").encode("utf-8")
         out.clear()
     for k, check in enumerate(assessment.outliers):
         if year is not None and check.year != year:
@@ -129,8 +133,8 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
                 f"{o} <{_PROV}wasGeneratedBy> <{step_iri(run, 'outlierTreatment')}> ."]
         if check.winsorised_points:
             out.append(f"{o} <{C}winsorisedPoints> {_integer(check.winsorised_points)} .")
-    chunks.append(("\n".join(out) + "\n").encode("utf-8"))
-    return b"".join(chunks)
+    data += ("\n".join(out) + "\n").encode("utf-8")
+    return data
 
 
 def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment,
