@@ -160,8 +160,7 @@ def assess(
     assessment = assess_table(framework, table, directions)
     data = run_ntriples(assessment, framework, run=run, used=graphs, year=year,
                         started=started, ended=datetime.now(UTC))
-    # the embedded store's loader reads the buffer itself; other stores get a copy as bytes
-    backend.replace_graph(run, data if isinstance(backend, OxigraphBackend) else bytes(data))
+    backend.replace_graph(run, data)
     return AssessmentRun(iri=run, framework=framework, year=year)
 
 

@@ -74,8 +74,8 @@ def _reason(have: float, selected: float, minimum: float) -> str:
 
 
 def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used: list[str],
-                 year: int | None, started: datetime, ended: datetime) -> bytearray:
-    """Return the run's graph as N-Triples (a buffer the embedded store loads as it is)."""
+                 year: int | None, started: datetime, ended: datetime) -> bytes:
+    """Return the run's graph as N-Triples."""
     out: list[str] = []
     r = f"<{run}>"
     out += [f"{r} <{_RDF}type> <{C}AssessmentRun> .", f"{r} <{_RDF}type> <{_PROV}Activity> .",
@@ -112,15 +112,15 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
         """
         return f"_:i{next(counter)}"
 
-    # encoded node by node into one buffer: one list of lines for the whole run would be held
-    # three times (lines, joined text, bytes) at the peak, for a national corpus gigabytes
-    data = bytearray()
+    # encoded node by node: one list of lines for the whole run would be held three times
+    # (lines, joined text, bytes) at the peak, for a national corpus gigabytes
+    chunks: list[bytes] = []
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
             _indicator_scores(out, result, assessment, years, fresh)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
-        data += ("\n".join(out) + "\n").encode("utf-8")
+        chunks.append(("\n".join(out) + "\n").encode("utf-8"))
         out.clear()
     for k, check in enumerate(assessment.outliers):
         if year is not None and check.year != year:
@@ -133,8 +133,8 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
                 f"{o} <{_PROV}wasGeneratedBy> <{step_iri(run, 'outlierTreatment')}> ."]
         if check.winsorised_points:
             out.append(f"{o} <{C}winsorisedPoints> {_integer(check.winsorised_points)} .")
-    data += ("\n".join(out) + "\n").encode("utf-8")
-    return data
+    chunks.append(("\n".join(out) + "\n").encode("utf-8"))
+    return b"".join(chunks)
 
 
 def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment,
