@@ -1,12 +1,17 @@
 """Benchmark: validate large generated submissions, fast engine vs plain pySHACL.
 
-Generates a 10k-row and a 100k-row submission in the long CSV format with about 1 % injected
-errors (seeded), validates each with cityculture's fast engine and with plain pySHACL on the
-same data graph and shapes, each in its own process, and prints wall time, peak memory
-(max RSS), the number of findings and whether both engines found the same findings.
+Generates submissions in the long CSV format with about 1 % injected errors (seeded),
+validates each (reading the file included) with cityculture's fast engine and with pySHACL
+on the same data graph and shapes, each in its own process, and prints wall time, peak
+memory (max RSS), the number of findings, whether both engines found the same findings, and
+seconds per 1000 rows (linearity). Once pySHACL times out on a size it is not run on larger
+ones. With ``--baseline DIR`` the fast engine of another checkout of the project (e.g. the
+main branch) is run on the same files in the same process tree, and the ratios are printed:
+on a shared machine the ratio is the figure to trust.
 
 Usage:
-    python bench/validate.py [--rows 500 10000 100000] [--pyshacl-timeout 600]
+    python bench/validate.py [--rows 10000 100000 240000] [--pyshacl-timeout 600]
+                             [--pyshacl-max-rows 10000] [--baseline /path/to/other/checkout]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -104,82 +110,116 @@ def inject(row: list[str], error: str) -> list[str]:
     return row
 
 
-def run_one(engine: str, csv_path: Path) -> dict[str, object]:
-    """Validate in this process and return figures (called in a child process)."""
+def _key(finding: object) -> str:
+    """A finding's identity, the same in every process (no blank-node labels)."""
+    parts = [getattr(finding, name) for name in ("code", "severity", "focus", "path", "value",
+                                                "component")]
+    parts[1] = str(parts[1]).rsplit("#", 1)[-1]
+    parts[5] = str(parts[5]).rsplit("#", 1)[-1]
+    return json.dumps(parts)
+
+
+def run_one(engine: str, csv_path: Path, tag: str) -> dict[str, object]:
+    """Read and validate in this process and return figures (called in a child process)."""
     from cityculture.ingest.reader import read_submission
-    from cityculture.validate.engine import (
-        build_data_graph,
-        result_keys,
-        run_pyshacl,
-        validate_submissions,
-    )
+    from cityculture.validate.engine import validate_submissions
 
     start = time.perf_counter()
-    submission = read_submission(csv_path)
-    read_seconds = time.perf_counter() - start
-    if engine == "fast":
-        report = validate_submissions([submission])
-        findings = report.findings
-        keys = result_keys(findings)
-        triples = len(submission.triples)
-    else:
-        from cityculture.validate.engine import load_shapes
+    try:  # files past the per-file read limits are read with the limits raised
+        from cityculture.ingest.limits import ReadLimits
+        from cityculture.ingest.observations import submission_from_tables
+        from cityculture.ingest.tabular import read_table
 
-        data = build_data_graph([submission])
-        raw = run_pyshacl(data, load_shapes())
-        keys = result_keys(raw)
-        findings = raw
-        triples = len(submission.triples)
+        raised = ReadLimits(max_rows=10**7, max_cells=10**9, max_text_chars=10**10)
+        submission = submission_from_tables(read_table(csv_path, limits=raised))
+    except ImportError:  # a checkout without read limits
+        submission = read_submission(csv_path)
+    read_seconds = time.perf_counter() - start
+    report = validate_submissions([submission], engine=engine)
     seconds = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    digest_file = csv_path.with_suffix(f".{engine}.keys.json")
-    digest_file.write_text(json.dumps(sorted(map(str, keys))), encoding="utf-8")
+    keys = sorted({_key(f) for f in report.findings})
+    csv_path.with_suffix(f".{tag}.keys.json").write_text(json.dumps(keys), encoding="utf-8")
     return {"engine": engine, "seconds": round(seconds, 2), "read_seconds": round(read_seconds, 2),
-            "peak_mib": round(peak_mib), "findings": len(findings), "triples": triples,
-            "violations": sum(1 for f in findings if f.severity == "Violation")}
+            "peak_mib": round(peak_mib), "findings": len(report.findings),
+            "triples": len(submission.triples),
+            "violations": sum(1 for f in report.findings if str(f.severity).endswith("Violation"))}
 
 
-def measure(engine: str, csv_path: Path, timeout: float) -> dict[str, object]:
+def measure(engine: str, csv_path: Path, timeout: float, tag: str,
+            checkout: Path | None = None) -> dict[str, object]:
     """Run one engine on one file in a child process, with a time limit."""
+    env = dict(os.environ)
+    if checkout is not None:  # the other checkout's package comes first on the path
+        env["PYTHONPATH"] = os.pathsep.join([str(checkout), env.get("PYTHONPATH", "")])
     try:
         done = subprocess.run(
-            [sys.executable, __file__, "--child", engine, str(csv_path)],
-            capture_output=True, text=True, timeout=timeout, check=True,
+            [sys.executable, __file__, "--child", engine, str(csv_path), tag],
+            capture_output=True, text=True, timeout=timeout, check=True, env=env,
         )
     except subprocess.TimeoutExpired:
         return {"engine": engine, "timed_out_after": timeout}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _same(path: Path, a: str, b: str) -> bool:
+    return (path.with_suffix(f".{a}.keys.json").read_text(encoding="utf-8")
+            == path.with_suffix(f".{b}.keys.json").read_text(encoding="utf-8"))
+
+
 def main() -> None:
-    """Generate, validate, print a table of figures."""
+    """Generate, validate, print figures per size (JSON), then a summary."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[500, 10_000, 100_000])
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000, 240_000])
     parser.add_argument("--pyshacl-timeout", type=float, default=600.0)
-    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "CSV"), help=argparse.SUPPRESS)
+    parser.add_argument("--pyshacl-max-rows", type=int, default=10_000,
+                        help="do not run pySHACL on larger files")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout of the project whose fast engine to compare")
+    parser.add_argument("--child", nargs=3, metavar=("ENGINE", "CSV", "TAG"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.child[0], Path(args.child[1]))))
+        print(json.dumps(run_one(args.child[0], Path(args.child[1]), args.child[2])))
         return
+    largest_same = None
+    pyshacl_gave_up = False
     with tempfile.TemporaryDirectory(prefix="cityculture-bench-") as tmp:
         for rows in args.rows:
             path = Path(tmp) / f"submission-{rows}.csv"
             injected = generate(rows, path)
-            fast = measure("fast", path, timeout=3600)
-            reference = measure("pyshacl", path, timeout=args.pyshacl_timeout)
-            same = None
-            if "findings" in reference:
-                same = (path.with_suffix(".fast.keys.json").read_text(encoding="utf-8")
-                        == path.with_suffix(".pyshacl.keys.json").read_text(encoding="utf-8"))
-            speedup = None
-            if "seconds" in reference:
-                speedup = round(float(reference["seconds"]) / float(fast["seconds"]), 1)
-            elif "timed_out_after" in reference:
-                ratio = float(reference["timed_out_after"]) / float(fast["seconds"])
-                speedup = f"> {round(ratio, 1)}"
-            print(json.dumps({"rows": rows, "injected_errors": injected, "fast": fast,
-                              "pyshacl": reference, "same_findings": same,
-                              "speedup": speedup}, indent=2))
+            fast = measure("fast", path, timeout=3600, tag="fast")
+            figures: dict[str, object] = {"rows": rows, "injected_errors": injected,
+                                          "fast": fast,
+                                          "fast_seconds_per_1000_rows":
+                                              round(float(fast["seconds"]) * 1000 / rows, 3)}
+            if args.baseline is not None:
+                base = measure("fast", path, timeout=3600, tag="baseline",
+                               checkout=args.baseline)
+                figures["baseline"] = base
+                if "seconds" in base:
+                    figures["time_ratio_to_baseline"] = round(
+                        float(fast["seconds"]) / float(base["seconds"]), 2)
+                    figures["memory_ratio_to_baseline"] = round(
+                        float(fast["peak_mib"]) / float(base["peak_mib"]), 2)
+                    figures["same_findings_as_baseline"] = _same(path, "fast", "baseline")
+            if not pyshacl_gave_up and rows <= args.pyshacl_max_rows:
+                reference = measure("pyshacl", path, timeout=args.pyshacl_timeout,
+                                    tag="pyshacl")
+                figures["pyshacl"] = reference
+                if "seconds" in reference:
+                    same = _same(path, "fast", "pyshacl")
+                    figures["same_findings"] = same
+                    figures["pyshacl_time_ratio"] = round(
+                        float(reference["seconds"]) / float(fast["seconds"]), 1)
+                    if same:
+                        largest_same = rows
+                else:
+                    pyshacl_gave_up = True
+                    figures["pyshacl_time_ratio"] = (
+                        f"> {round(args.pyshacl_timeout / float(fast['seconds']), 1)}")
+            print(json.dumps(figures, indent=2), flush=True)
+    print(json.dumps({"largest_rows_with_identical_findings": largest_same}))
 
 
 if __name__ == "__main__":

@@ -140,8 +140,8 @@ def test_turtle_parses_to_expected_triples(tmp_path: Path, no_network: list[obje
     x3 = graph.value(URIRef(f"{EX}obs3"), URIRef(f"{CSP}related"))
     assert isinstance(x2, BNode)
     assert x2 == x3
-    # relative IRIs resolve against a fictitious base, never the real file system
-    rel = URIRef("file:///submission/rel")
+    # relative IRIs resolve against the file's own location (an IRI; nothing else is read)
+    rel = URIRef((tmp_path / "rel").resolve().as_uri())
     assert (rel, URIRef(f"{CSP}value"), Literal(3)) in graph
     assert no_network == []
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.namespace import SH
 
 from cityculture.cli import main
 from cityculture.ingest.reader import read_submission
@@ -57,7 +59,8 @@ CASES = {
     "BAD-QID": (replace(5, "city_qid", "X64", replace(4, "city_qid", "X64")), 4, "city_qid"),
     "MISSING-COUNTRY": (replace(5, "country", "", replace(4, "country", "")), 4, "country"),
     "BAD-COUNTRY": (replace(5, "country", "deu", replace(4, "country", "deu")), 4, "country"),
-    "CITY-IN-TWO-COUNTRIES": (replace(3, "country", "DE"), 2, "country"),
+    # the row that holds the second country, not the city's first row
+    "CITY-IN-TWO-COUNTRIES": (replace(3, "country", "DE"), 3, "country"),
     "MISSING-CITY-NAME": (replace(5, "city_name", "", replace(4, "city_name", "")), 4,
                           "city_name"),
 }
@@ -70,7 +73,7 @@ def test_each_finding_code_is_located(tmp_path: Path, code: str) -> None:
     report = validate_submissions([read_submission(path)])
     assert [(f.code, f.row) for f in report.findings] == [(code, row)], report.to_table()
     (finding,) = report.findings
-    assert finding.severity == "Violation"
+    assert finding.severity == str(SH.Violation)
     assert finding.file == path.name
     assert finding.column is not None and finding.column.endswith(f"({column})")
     assert finding.message and finding.message_zh
@@ -98,14 +101,15 @@ def test_conflict_across_submissions_is_a_warning(tmp_path: Path) -> None:
     report = validate_submissions([read_submission(first), read_submission(second)])
     codes = {(f.code, f.file, f.row) for f in report.findings}
     assert codes == {("CONFLICTING-VALUE", "a.csv", 2), ("CONFLICTING-VALUE", "b.csv", 2)}
-    assert report.conforms  # warnings do not block
+    assert not report.conforms  # SHACL: any result
+    assert report.accepted  # the project's policy: warnings do not block
 
 
 def test_year_over_year_change_warning(tmp_path: Path) -> None:
     rows = [*CLEAN, "Q90,Paris,FR,CO-01,2022,40,NUM,UNESCO"]
     report = validate_submissions([read_submission(write_csv(tmp_path / "y.csv", rows))])
     assert [(f.code, f.row, f.severity) for f in report.findings] == [
-        ("SUSPICIOUS-CHANGE", 2, "Warning")]
+        ("SUSPICIOUS-CHANGE", 2, str(SH.Warning))]
     assert "by 90 %" in report.findings[0].message
 
 
@@ -213,3 +217,108 @@ def test_every_finding_code_has_a_bad_submission() -> None:
                                             "SUSPICIOUS-OUTLIER",
                                             "UNKNOWN-CITY-CODE"}  # test_city_codes.py
     assert codes == tested
+
+
+def test_city_finding_names_the_row_holding_the_value(tmp_path: Path) -> None:
+    # Berlin's first row (4) is fine; row 5 holds the bad country
+    path = write_csv(tmp_path / "later.csv", replace(5, "country", "deu"))
+    report = validate_submissions([read_submission(path)])
+    located = {(f.code, f.row, f.column) for f in report.findings}
+    assert located == {("BAD-COUNTRY", 5, "C (country)"),
+                       ("CITY-IN-TWO-COUNTRIES", 5, "C (country)")}, report.to_table()
+
+
+def _rdf(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text(RDF_PREFIXES + body, encoding="utf-8")
+    return path
+
+
+def test_rdf_observation_without_fields_fails(tmp_path: Path) -> None:
+    path = _rdf(tmp_path, "empty-obs.ttl", "[] a csp:Observation .")
+    for engine in ("fast", "pyshacl"):
+        report = validate_submissions([read_submission(path)], engine=engine)
+        codes = {f.code for f in report.findings}
+        assert {"MISSING-CITY", "MISSING-INDICATOR", "MISSING-YEAR", "MISSING-VALUE"} <= codes
+        assert all(f.focus and f.focus.startswith("_:") for f in report.findings)
+        assert not report.conforms and not report.accepted
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1 and "MISSING-CITY" in result.output
+
+
+def test_load_refuses_observation_without_fields(tmp_path: Path) -> None:
+    path = _rdf(tmp_path, "empty-obs.ttl", "[] a csp:Observation .")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(main, ["load", "--store", str(store), str(path)])
+    assert result.exit_code == 1 and "refused" in result.output
+
+
+def test_literals_are_judged_as_written(tmp_path: Path) -> None:
+    # xsd:int is not xsd:integer, and "02023" keeps its form
+    body = (f"ex:o1 a csp:Observation ; qb:dataSet ex:ds ; {GOOD_OBS} ; "
+            "csp:refYear \"2023\"^^<http://www.w3.org/2001/XMLSchema#int> .")
+    body = body.replace("csp:refYear 2023 ;", "")
+    path = _rdf(tmp_path, "int-year.ttl", body)
+    for engine in ("fast", "pyshacl"):
+        report = validate_submissions([read_submission(path)], engine=engine)
+        assert [(f.code, f.value) for f in report.findings] == [("YEAR-NOT-INTEGER", "2023")]
+        (finding,) = report.findings
+        assert finding.result is not None and str(finding.result.value.datatype).endswith("#int")
+
+
+EXTRA_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix csp: <https://w3id.org/cityculture/ontology/> .
+@prefix ex: <https://example.org/> .
+<#CityShape> a sh:NodeShape ; sh:targetClass csp:City ;
+    sh:severity ex:Critical ;
+    sh:property [ sh:path ( [ sh:inversePath csp:city ] csp:unitMeasure ) ;
+                  sh:maxCount 0 ] ;
+    sh:node [ sh:property [ sh:path csp:countryCode ; sh:in ( "DE" ) ] ] .
+"""
+
+
+def test_extra_shapes_relative_iris_paths_details_and_custom_severity(tmp_path: Path) -> None:
+    shapes = tmp_path / "extra.ttl"
+    shapes.write_text(EXTRA_SHAPES, encoding="utf-8")
+    data = write_csv(tmp_path / "ok.csv", CLEAN)
+    for engine in ("fast", "pyshacl"):
+        report = validate_submissions([read_submission(data)], extra_shapes=[shapes],
+                                      engine=engine)
+        by_component = {f.component.rsplit("#")[-1]: f for f in report.findings}
+        assert set(by_component) == {"MaxCountConstraintComponent", "NodeConstraintComponent"}
+        sequence = by_component["MaxCountConstraintComponent"]
+        assert sequence.path == ("(^(<https://w3id.org/cityculture/ontology/city>)/"
+                                 "<https://w3id.org/cityculture/ontology/unitMeasure>)")
+        node = by_component["NodeConstraintComponent"]
+        assert node.severity == "https://example.org/Critical"
+        assert node.shape == (tmp_path / "extra.ttl").resolve().as_uri() + "#CityShape"
+        (detail,) = node.details
+        assert (detail.component, detail.value) == (str(SH.InConstraintComponent), "FR")
+        assert not report.accepted
+    result = CliRunner().invoke(main, ["validate", "--format", "turtle", "--shapes",
+                                       str(shapes), str(data)])
+    assert result.exit_code == 1, result.output
+    graph = Graph().parse(data=result.output, format="turtle")
+    assert len(list(graph.objects(None, SH.detail))) == 1
+    paths = list(graph.objects(None, SH.resultPath))
+    assert any((p, None, None) in graph for p in paths)  # a path structure, not a bare node
+
+
+def test_unrunnable_shape_is_an_error_naming_it(tmp_path: Path) -> None:
+    shapes = tmp_path / "js.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+                      "<https://example.org/JsShape> a sh:NodeShape ; sh:js [ "
+                      "sh:jsFunctionName \"check\" ] .\n", encoding="utf-8")
+    data = write_csv(tmp_path / "ok.csv", CLEAN)
+    result = CliRunner().invoke(main, ["validate", "--shapes", str(shapes), str(data)])
+    assert result.exit_code == 2
+    assert "https://example.org/JsShape" in result.output and "Traceback" not in result.output
+
+
+def test_warnings_only_are_accepted_by_the_exit_code(tmp_path: Path) -> None:
+    rows = [*CLEAN, "Q90,Paris,FR,CO-01,2022,40,NUM,UNESCO"]
+    path = write_csv(tmp_path / "y.csv", rows)
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
+    payload = json.loads(result.output)
+    assert (payload["conforms"], payload["accepted"], result.exit_code) == (False, True, 0)

@@ -58,6 +58,8 @@ P_VALUE = _n(CSP, "value")
 P_UNIT = _n(CSP, "unitMeasure")
 P_ROW = _n(CSP, "sourceRow")
 P_SHEET = _n(CSP, "sourceSheet")
+P_QID = _n(CSP, "qid")
+P_COUNTRY = _n(CSP, "countryCode")
 P_DATASET = _n(QB, "dataSet")
 C_OBSERVATION = _n(CSP, "Observation")
 C_QB_OBSERVATION = _n(QB, "Observation")
@@ -175,6 +177,7 @@ def submission_from_tables(
     add(ox.Triple(agent, RDFS_LABEL, ox.Literal(body)))
 
     cities: dict[str, _CityEntry] = {}
+    cells: dict[tuple[str, str, str], tuple[str | None, int]] = {}
     # terms repeat across rows: build each once
     indicator_nodes: dict[str, ox.NamedNode] = {}
     unit_nodes: dict[str, ox.NamedNode] = {}
@@ -198,10 +201,17 @@ def submission_from_tables(
                 add(ox.Triple(obs, P_CITY, entry[0]))
                 facts = entry[1]
                 if facts is not None:
-                    if v.get("city_name"):
-                        facts["name"].add(unicodedata.normalize("NFC", v["city_name"]))
+                    name = unicodedata.normalize("NFC", v.get("city_name") or "")
+                    if name:
+                        facts["name"].add(name)
                     if v.get("country"):
                         facts["country"].add(v["country"])
+                    qid = (v.get("city_qid") or "").strip()
+                    for prop, cell in ((P_QID, qid), (RDFS_LABEL, name),
+                                       (P_COUNTRY, v.get("country") or "")):
+                        if prop != P_QID or qid:
+                            cells.setdefault((entry[0].value, prop.value, cell),
+                                             (table.sheet, row.row))
             notation = v.get("indicator")
             if notation:
                 node = indicator_nodes.get(notation)
@@ -238,7 +248,8 @@ def submission_from_tables(
     for code, city in unknown.items():
         add(ox.Triple(city, DCT_IDENTIFIER, ox.Literal(code)))
     return Submission(iri=iri, path=path, kind="tabular", triples=triples,
-                      other_subjects={agent.value, *merged, *(c.value for c in unknown.values())})
+                      other_subjects={agent.value, *merged, *(c.value for c in unknown.values())},
+                      cells=cells)
 
 
 def _no_facts() -> dict[str, set[str]]:

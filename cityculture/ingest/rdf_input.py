@@ -12,6 +12,10 @@ never opens a network connection or any other file:
 * RDF/XML is refused when it declares a DOCTYPE or entities (billion laughs, external
   entities), before the XML parser sees it;
 * ``owl:imports`` is never followed: its triples are kept as data and nothing is loaded;
+* terms are kept exactly as written: lexical forms and datatypes of literals (``"01"``,
+  ``xsd:int``, an ill-typed ``"none"^^xsd:boolean``) are not rewritten, so validation judges
+  what was submitted; relative IRIs are resolved against the file's own location (an IRI,
+  never a file that is opened);
 * while the triples are produced, and before the next is, they are counted against
   :class:`cityculture.ingest.limits.ReadLimits`: IRI and literal length, the number of
   triples, and the characters of all their terms (a prefix with a long IRI costs its length
@@ -26,11 +30,12 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pyoxigraph as ox
+import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.parser import PythonInputSource
 from rdflib.plugins.stores.memory import Memory
@@ -49,8 +54,6 @@ RDF_SUFFIXES: dict[str, str] = {
 }
 """File suffix (lower case) -> rdflib format name of the RDF files accepted."""
 
-SUBMISSION_BASE_IRI = "file:///submission/"
-"""Base IRI of relative references: a fictitious directory, never the real file system."""
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 BOM = b"\xef\xbb\xbf"
@@ -120,7 +123,7 @@ def parse_rdf(
     """Parse one submitted RDF file into a new rdflib graph, refusing unsafe or invalid input.
 
     The format is chosen by the file suffix (:data:`RDF_SUFFIXES`). Relative IRIs are resolved
-    against ``file:///submission/<file name>``. ``owl:imports`` statements are kept as plain
+    against the file's location (its ``file:`` URI). ``owl:imports`` statements are kept as plain
     triples and are never followed; no URL is ever dereferenced and no file other than
     ``path`` is read.
 
@@ -149,7 +152,7 @@ def parse_rdf(
     data = _read_bytes(path, max_bytes)
     text = _decode_utf8(path, data)
     data = data.removeprefix(BOM)
-    base = SUBMISSION_BASE_IRI + quote(path.name, safe="")
+    base = path.resolve().as_uri()
     budget = _TermBudget(path, limits, max_literal_chars)
     try:
         if fmt in _OXIGRAPH_FORMATS:
@@ -229,6 +232,17 @@ class _BoundedMemory(Memory):
         super().add(triple, context, quoted)
 
 
+@contextlib.contextmanager
+def _literals_as_written() -> Iterator[None]:
+    """Let rdflib's own parsers keep lexical forms (it rewrites ``"01"^^xsd:integer`` else)."""
+    previous = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = previous
+
+
 def _describe(exc: BaseException) -> str:
     """Return an exception's message, or its class name if it has none."""
     return str(exc).strip() or type(exc).__name__
@@ -302,7 +316,8 @@ def _parse_with_oxigraph(
                 return Literal(node.value, lang=node.language)
             if node.datatype.value == XSD_STRING:
                 return Literal(node.value)  # a plain string, as rdflib's own parsers make it
-            return Literal(node.value, datatype=URIRef(node.datatype.value))
+            # normalize=False: rdflib would rewrite "01"^^xsd:integer as "1"
+            return Literal(node.value, datatype=URIRef(node.datatype.value), normalize=False)
         if isinstance(node, ox.Triple):
             raise UnsafeOrInvalidRDF(path, f"RDF 1.2 triple term {node} is not supported")
         raise UnsafeOrInvalidRDF(path, f"unsupported RDF term {node!r}")
@@ -367,7 +382,8 @@ def _parse_jsonld(
     _check_jsonld_document(path, document, max_depth)
     # Hand rdflib the very object that was checked (not the text, which it would re-read).
     graph = Graph(store=_BoundedMemory(budget))
-    graph.parse(source=PythonInputSource(document), format="json-ld", base=base)
+    with _literals_as_written():
+        graph.parse(source=PythonInputSource(document), format="json-ld", base=base)
     return graph
 
 
@@ -456,7 +472,8 @@ def _parse_rdfxml(path: Path, data: bytes, base: str, budget: _TermBudget) -> Gr
         )
     graph = Graph(store=_BoundedMemory(budget))
     try:
-        graph.parse(data=data, format="xml", publicID=base)
+        with _literals_as_written():
+            graph.parse(data=data, format="xml", publicID=base)
     except UnsafeOrInvalidRDF:
         raise
     except Exception as exc:

@@ -24,6 +24,10 @@ class Submission:
     triples: list[ox.Triple] = field(default_factory=list)
     other_subjects: set[str] | None = None
     """Subjects whose IRI does not start with ``iri`` (cities, agents); None: work it out."""
+    cells: dict[tuple[str, str, str], tuple[str | None, int]] = field(default_factory=dict)
+    """(subject, predicate, value) -> (sheet, row) of the first row holding that cell, for
+    facts gathered from several rows (a city's QID, name, country); value "" stands for the
+    first row where the cell is empty."""
 
     @property
     def graph_name(self) -> ox.NamedNode:

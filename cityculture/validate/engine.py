@@ -1,40 +1,77 @@
-"""Run the submission shapes over submitted data and locate each finding in its file.
+"""Run SHACL shapes over submitted data and locate each result in its file.
 
-The data graph is the union of the model (ontology, indicator scheme, cube structure), the
-validation settings, the already-accepted observations (for cross-submission conflicts and
-year-over-year checks) and the submissions under test, in one in-memory Oxigraph store.
-Each SHACL constraint runs as one whole-graph SPARQL query (see ``shacl_compiler``); shapes
-the compiler cannot translate go to pySHACL unchanged. ``engine="pyshacl"`` runs pySHACL on
-everything instead: the reference the fast path is tested against.
+The data graph is the submissions exactly as submitted (every term, lexical form, datatype
+and blank node kept), plus what they are checked against: the model (ontology, indicator
+scheme, cube structure, frameworks), the validation settings and the already-accepted
+observations. The shapes graph is kept apart: the bundled shapes plus any extra shapes file.
+
+Two engines give the same results:
+
+* ``pyshacl`` runs pySHACL on an rdflib copy of the data graph built term by term (no
+  re-parse, so blank nodes keep their identity);
+* ``fast`` compiles each root shape into whole-graph SPARQL (``shacl_compiler``) run on an
+  in-memory Oxigraph store holding the same terms, and hands the roots the compiler does not
+  cover to pySHACL. Oxigraph keeps blank-node labels given through its API but stores
+  numbers, booleans and dates in canonical form; the literals it would rewrite are found
+  before loading, results are mapped back to the submitted terms, and a root whose outcome
+  could depend on such a literal (``sh:datatype``, ``sh:in``, ``sh:pattern``... on a
+  predicate that holds one) is handed over to pySHACL too.
+
+Only results whose focus node belongs to a submission (a term of its triples, or a node an
+extra shapes file names with ``sh:targetNode``) are reported.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from cityculture.ingest.rdf_input import UnsafeOrInvalidRDF, parse_rdf
 from cityculture.ingest.submission import Submission
 from cityculture.model import framework_files, indicators_path, ontology_path
 from cityculture.namespaces import CSP
 from cityculture.query_text import UnsafeQueryError, check_read_only
 from cityculture.resources import resource_dir, resource_path
 from cityculture.validate.findings import Finding, ValidationReport
-from cityculture.validate.shacl_compiler import TYPE_PATH, CompiledCheck, compile_shapes
+from cityculture.validate.shacl_compiler import (
+    TARGET_KEYS,
+    TYPE_PATH,
+    CompiledCheck,
+    CompiledShapes,
+    compile_shapes,
+    root_shapes,
+)
+from cityculture.validate.shacl_results import (
+    MalformedPath,
+    ShaclResult,
+    iter_results,
+    path_text,
+    results_from_report,
+)
 
 CSP_NS = str(CSP)
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD_NS + "string"
 PATH_ALIASES = {CSP_NS + "qid": CSP_NS + "city"}
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
+# lexical forms Oxigraph keeps as they are (the others are probed, see _find_rewritten)
+_CANONICAL = {
+    XSD_NS + "integer": re.compile(r"^(0|-?[1-9][0-9]*)$"),
+    XSD_NS + "decimal": re.compile(r"^(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?$|^-?0\.[0-9]*[1-9]$"),
+}
 
 
 def shape_files() -> list[Path]:
@@ -42,8 +79,13 @@ def shape_files() -> list[Path]:
     return sorted(resource_dir("shapes").glob("*.ttl"))
 
 
+def settings_files() -> list[Path]:
+    """Return the files of settings the bundled shapes read from the data graph."""
+    return sorted((resource_dir("shapes") / "settings").glob("*.ttl"))
+
+
 class UnusableShapes(ValueError):
-    """An extra shapes file cannot be used: not Turtle, or SPARQL that is not a plain query."""
+    """A shapes file cannot be used: unreadable, or a shape that no engine here can run."""
 
 
 _SPARQL_TEXT = (SH.select, SH.ask, SH.construct, CSP.wholeGraphSelect)
@@ -52,16 +94,20 @@ _REFUSED = {SH.update: "a SPARQL Update (SHACL rule)", SH.jsFunctionName: "JavaS
 
 
 def check_shapes(shapes: Graph, path: Path) -> None:
-    """Refuse shapes whose SPARQL could change data or reach another server.
+    """Refuse shapes whose SPARQL could change data or reach another server, or bad paths.
 
     Every ``sh:select``, ``sh:ask``, ``sh:construct`` (and ``csp:wholeGraphSelect``) must be
-    a read-only query without ``SERVICE``; ``sh:update`` and SHACL-JS are refused.
+    a read-only query without ``SERVICE``; ``sh:update`` and SHACL-JS are refused; every
+    ``sh:path`` must be a well-formed SHACL path.
 
     :raises UnusableShapes: naming the file and the shape.
     """
+    from cityculture.validate.shacl_results import read_path
+
     for prop, what in _REFUSED.items():
         for subject in shapes.subjects(prop, None):
-            raise UnusableShapes(f"{path}: <{subject}> uses {what}, which is not run here")
+            raise UnusableShapes(f"{path}: {_shape_name(shapes, subject)} uses {what}, "
+                                 "which no engine here runs")
     for prop in _SPARQL_TEXT:
         for subject, text in shapes.subject_objects(prop):
             try:
@@ -69,6 +115,12 @@ def check_shapes(shapes: Graph, path: Path) -> None:
             except UnsafeQueryError as exc:
                 raise UnusableShapes(f"{path}: the SPARQL of {_shape_name(shapes, subject)}: "
                                      f"{exc}") from None
+    for subject, node in shapes.subject_objects(SH.path):
+        try:
+            read_path(shapes, node)
+        except MalformedPath as exc:
+            raise UnusableShapes(f"{path}: the sh:path of {_shape_name(shapes, subject)}: "
+                                 f"{exc}") from None
 
 
 def _shape_name(shapes: Graph, node: Node) -> str:
@@ -77,129 +129,287 @@ def _shape_name(shapes: Graph, node: Node) -> str:
     while isinstance(node, BNode):
         holder = next((s for s in shapes.subjects(None, node) if s not in seen), None)
         if holder is None:
-            return "a constraint without a name"
+            return "a shape without a name"
         seen.add(holder)
         node = holder
     return f"<{node}>"
 
 
-def load_shapes(extra: Sequence[Path] = ()) -> Graph:
-    """Load the bundled shapes plus any extra shape files into one rdflib graph.
-
-    :raises UnusableShapes: an extra file is not valid Turtle or fails :func:`check_shapes`.
-    """
+@cache
+def bundled_shapes() -> Graph:
+    """Return the bundled shapes (parsed once)."""
     shapes = Graph()
     for path in shape_files():
         shapes.parse(path, format="turtle")
+    return shapes
+
+
+def read_shapes(path: Path) -> Graph:
+    """Read an extra shapes file as written (relative IRIs against its location) and check it.
+
+    :raises UnusableShapes: the file is not readable RDF or fails :func:`check_shapes`.
+    """
+    try:
+        shapes = parse_rdf(path)
+    except UnsafeOrInvalidRDF as exc:
+        kind = "Turtle" if path.suffix.lower() == ".ttl" else "RDF"
+        where = ", ".join(f"{name} {number}" for name, number in
+                          (("line", exc.line), ("column", exc.column)) if number is not None)
+        raise UnusableShapes(f"{path}: not valid {kind}: {where + ': ' if where else ''}"
+                             f"{exc.message}") from None
+    check_shapes(shapes, path)
+    return shapes
+
+
+def load_shapes(extra: Sequence[Path] = ()) -> Graph:
+    """Return the bundled shapes plus any extra shape files, as one shapes graph.
+
+    :raises UnusableShapes: an extra file cannot be used.
+    """
+    shapes = Graph()
+    shapes += bundled_shapes()
     for path in extra:
-        part = Graph()
-        try:
-            part.parse(path, format="turtle")
-        except Exception as exc:  # rdflib raises several kinds for bad Turtle
-            raise UnusableShapes(f"{path}: not valid Turtle: {exc}") from None
-        check_shapes(part, path)
-        shapes += part
+        shapes += read_shapes(path)
     return shapes
 
 
 @cache
-def _bundled_compiled() -> tuple[Graph, tuple[CompiledCheck, ...]]:
-    shapes = load_shapes()
-    compiled = compile_shapes(shapes)
-    return shapes, tuple(compiled.checks)
+def _bundled_compiled() -> CompiledShapes:
+    return compile_shapes(bundled_shapes())
 
 
 def model_files() -> list[Path]:
-    """Return the files that make up the model part of the data graph."""
+    """Return the files that make up the model part of the data graph (with the settings)."""
     return [ontology_path(), indicators_path(), resource_path("ontology", "cube.ttl"),
-            *framework_files()]
+            *framework_files(), *settings_files()]
+
+
+@cache
+def _model_rdflib() -> Graph:
+    graph = Graph()
+    for path in model_files():
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def to_rdflib_term(term: object) -> Node:
+    """Convert an Oxigraph term to rdflib keeping it exactly (lexical form, blank-node label)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    raise TypeError(f"cannot convert {term!r}")
+
+
+def to_oxigraph_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib term to Oxigraph keeping it exactly."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot convert {term!r}")
+
+
+def _may_be_rewritten(literal: ox.Literal) -> bool:
+    """Tell whether Oxigraph might store the literal in another form than it was written."""
+    if literal.language:
+        return literal.language != literal.language.lower()
+    datatype = literal.datatype.value
+    if not datatype.startswith(XSD_NS) or datatype == XSD_STRING:
+        return False
+    canonical = _CANONICAL.get(datatype)
+    return canonical is None or not canonical.match(literal.value)
 
 
 @dataclass
 class DataGraph:
-    """The union data graph in an in-memory Oxigraph store, and which nodes are under test."""
+    """The data graph in an in-memory Oxigraph store, and what the store could not keep."""
 
     store: ox.Store
     submissions: Sequence[Submission]
+    accepted: Sequence[ox.Triple] = ()
+    originals: dict[ox.Literal, ox.Literal | None] = field(default_factory=dict)
+    """Stored form -> submitted form, for literals the store rewrites (None: ambiguous)."""
+    rewritten: dict[ox.Literal, ox.Literal] = field(default_factory=dict)
+    """Submitted form -> stored form, for the literals the store rewrites."""
+    rewritten_predicates: set[str] = field(default_factory=set)
+    merged_predicates: set[str] = field(default_factory=set)
+    """Predicates where two submitted literals of one subject are stored as one."""
+    named_targets: set[Node] = field(default_factory=set)
+    scheme: Sequence[ox.Triple] = ()
+    """Triples of a researcher's own indicators and code lists: part of the model."""
+    _terms: set[object] | None = None
 
     @property
     def files(self) -> dict[str, str]:
         """Submission IRI -> file name."""
         return {s.iri: s.path.name for s in self.submissions}
 
-    def under_test(self, node: str) -> bool:
-        """Tell whether a node is a subject of one of the submissions under test."""
-        return any(s.owns(node) for s in self.submissions)
+    def term(self, stored: object) -> Node:
+        """Return the submitted rdflib term for a term read back from the store."""
+        if isinstance(stored, ox.Literal):
+            original = self.originals.get(stored)
+            if original is not None:
+                return to_rdflib_term(original)
+        return to_rdflib_term(stored)
+
+    def owns(self, node: Node) -> bool:
+        """Tell whether a focus node belongs to a submission under test."""
+        if node in self.named_targets:
+            return True
+        if isinstance(node, URIRef) and any(s.owns(str(node)) for s in self.submissions):
+            return True
+        if self._terms is None:
+            self._terms = {t.object for s in self.submissions for t in s.triples}
+            self._terms.update(t.subject for s in self.submissions for t in s.triples)
+        return to_oxigraph_term(node) in self._terms
+
+    @contextmanager
+    def rdflib_graph(self) -> Iterator[Graph]:
+        """Lend an rdflib copy of the data graph, term for term (for pySHACL).
+
+        The model is parsed once per process; the submissions' and accepted triples are
+        added to it for the duration of the ``with`` block and taken out again after.
+        """
+        graph = _model_rdflib()
+        added = []
+        try:
+            for triples in (self.scheme, self.accepted, *(s.triples for s in self.submissions)):
+                for t in triples:
+                    triple = (to_rdflib_term(t.subject), to_rdflib_term(t.predicate),
+                              to_rdflib_term(t.object))
+                    if triple not in graph:
+                        graph.add(triple)
+                        added.append(triple)
+            yield graph
+        finally:
+            for triple in added:
+                graph.remove(triple)
+
+
+_LOAD_SLICE = 100_000
 
 
 def build_data_graph(
     submissions: Sequence[Submission],
     accepted: Iterable[ox.Triple] = (),
-    extra_shapes: Sequence[Path] = (),
+    named_targets: Iterable[Node] = (),
     scheme: Iterable[ox.Triple] = (),
 ) -> DataGraph:
-    """Put model, settings, accepted data and submissions into one default graph.
+    """Load model, settings, accepted data and submissions into one Oxigraph default graph.
 
     ``scheme`` holds the triples of a researcher's scheme or framework files (their own
     indicators, units and city code lists), which count as part of the model.
     """
     store = ox.Store()
     default = ox.DefaultGraph()
-    for path in [*model_files(), *shape_files(), *extra_shapes]:
+    for path in model_files():
         store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
+    scheme = list(scheme)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in scheme)
     accepted = list(accepted)
-    if accepted:
-        store.bulk_load(input=ox.serialize(accepted, format=ox.RdfFormat.N_TRIPLES),
-                        format=ox.RdfFormat.N_TRIPLES, to_graph=default)
-    for submission in submissions:
-        store.bulk_load(input=submission.ntriples(), format=ox.RdfFormat.N_TRIPLES,
-                        to_graph=default)
-    return DataGraph(store=store, submissions=submissions)
+    data = DataGraph(store=store, submissions=submissions, accepted=accepted,
+                     named_targets=set(named_targets), scheme=scheme)
+    for kind, triples in (("accepted", accepted),
+                          *((s.kind, s.triples) for s in submissions)):
+        # the API keeps blank-node labels, a parser would not (tables make no blank nodes)
+        if kind != "tabular" and _has_blank_nodes(triples):
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
+                              for t in triples)
+        else:  # N-Triples in slices: a fraction of the memory of one text
+            for start in range(0, len(triples), _LOAD_SLICE):
+                text = ox.serialize(triples[start:start + _LOAD_SLICE],
+                                    format=ox.RdfFormat.N_TRIPLES)
+                store.bulk_load(input=text, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+    _find_rewritten(data, [t for s in submissions for t in s.triples])
+    return data
 
 
-def _text(term: object) -> str | None:
-    if term is None:
+def _has_blank_nodes(triples: Sequence[ox.Triple]) -> bool:
+    kinds = set(map(type, map(attrgetter("subject"), triples)))
+    kinds.update(map(type, map(attrgetter("object"), triples)))
+    return ox.BlankNode in kinds
+
+
+def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
+    """Find the submitted literals the store keeps in another form (see the module doc)."""
+    objects = set(map(attrgetter("object"), triples))
+    named = set(map(_as_oxigraph, data.named_targets))
+    candidates = [o for o in objects | named
+                  if isinstance(o, ox.Literal) and _may_be_rewritten(o)]
+    if not candidates:
+        return
+    probe = ox.Store()
+    marker = ox.NamedNode("urn:cityculture:probe")
+    probe.bulk_extend(ox.Quad(ox.NamedNode(f"urn:cityculture:probe:{i}"), marker, literal,
+                              ox.DefaultGraph()) for i, literal in enumerate(candidates))
+    by_stored: dict[ox.Literal, list[ox.Literal]] = {}
+    for quad in probe:
+        original = candidates[int(quad.subject.value.rsplit(":", 1)[1])]
+        if quad.object != original:
+            data.rewritten[original] = quad.object
+            by_stored.setdefault(quad.object, []).append(original)
+    for stored, originals in by_stored.items():
+        data.originals[stored] = originals[0] if len(originals) == 1 else None
+    rewritten = data.rewritten
+    holds = map(rewritten.__contains__, map(attrgetter("object"), triples))
+    data.rewritten_predicates = {p.value for p in set(
+        compress(map(attrgetter("predicate"), triples), holds))}
+    # two submitted literals of one subject and predicate stored as one: only possible where
+    # a stored form stands for more than one submitted literal
+    shared = {stored for stored, originals in by_stored.items()
+              if len(originals) > 1 or stored in objects}
+    if shared:
+        seen: dict[tuple[object, object, object], object] = {}
+        for t in triples:
+            stored = rewritten.get(t.object, t.object)
+            if stored in shared:
+                first = seen.setdefault((t.subject, t.predicate, stored), t.object)
+                if first != t.object:
+                    data.merged_predicates.add(t.predicate.value)
+
+
+def _as_oxigraph(node: Node) -> object:
+    try:
+        return to_oxigraph_term(node)
+    except TypeError:
         return None
-    if isinstance(term, ox.NamedNode):
+
+
+def _text(term: object) -> str:
+    if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode):
         return term.value
-    if isinstance(term, ox.Literal | ox.BlankNode):
-        return term.value
-    return str(term)
+    return "" if term is None else str(term)
 
 
 def _short(term: object) -> str:
     """How a term appears inside a message: literals as written, IRIs by their last segment."""
-    if isinstance(term, ox.NamedNode):
-        return re.split(r"[/#]", term.value.rstrip("/"))[-1]
-    return _text(term) or ""
+    if isinstance(term, ox.NamedNode | URIRef):
+        return re.split(r"[/#]", _text(term).rstrip("/"))[-1]
+    return _text(term)
 
 
-def _render(template: Literal, solution: ox.QuerySolution, variables: list[str]) -> str:
-    values = {name: solution[name] for name in variables if solution[name] is not None}
-    return _TEMPLATE.sub(lambda m: _short(values.get(m.group(1))), str(template))
+def _render(template: Literal, values: dict[str, object]) -> Literal:
+    text = _TEMPLATE.sub(lambda m: _short(values.get(m.group(1))), str(template))
+    return Literal(text, lang=template.language)
 
 
-@dataclass(frozen=True)
-class RawResult:
-    """A SHACL result before it is located in a file: the keys both engines agree on."""
-
-    code: str
-    severity: str
-    focus: str
-    path: str | None
-    value: str | None
-    shape: str
-    component: str
-    message: str
-    message_zh: str | None
-
-
-def _pick(messages: Iterable[Literal], lang: str) -> Literal | None:
-    for message in messages:
-        if message.language == lang:
-            return message
-    return None
+def _default_message(check: CompiledCheck) -> Literal:
+    component = str(check.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+    return Literal(f"{check.code}: the {component} constraint of "
+                   f"{_short(check.source_shape)} is not met", lang="en")
 
 
 def _without_subclass_paths(data: DataGraph, query: str) -> str:
@@ -208,79 +418,138 @@ def _without_subclass_paths(data: DataGraph, query: str) -> str:
     ``rdf:type/rdfs:subClassOf*`` is what SHACL means by an instance; where no subclass of
     the target class exists, ``rdf:type`` alone means the same and is cheaper to evaluate.
     """
-    for match in set(re.findall(rf"\?this {re.escape(TYPE_PATH)} (<[^>]+>)", query)):
+    for match in set(re.findall(rf"\?(?:this|value) {re.escape(TYPE_PATH)} (<[^>]+>)", query)):
         if not data.store.query(f"ASK {{ ?sub <{RDFS_SUBCLASS}>+ {match} }}"):
-            query = query.replace(f"?this {TYPE_PATH} {match}", f"?this <{RDF_TYPE}> {match}")
+            query = re.sub(rf"(\?(?:this|value)) {re.escape(TYPE_PATH)} {re.escape(match)}",
+                           rf"\1 <{RDF_TYPE}> {match}", query)
     return query
 
 
-def run_fast(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[RawResult]:
-    """Evaluate compiled checks on the data graph; keep results about nodes under test."""
-    results: list[RawResult] = []
+def _unfaithful(data: DataGraph, check: CompiledCheck) -> bool:
+    """Tell whether the store's canonical literals could change this check's outcome."""
+    if check.counts and check.value_predicates & data.merged_predicates:
+        return True
+    if not check.term_sensitive:
+        return False
+    literals = {_as_oxigraph(n) for n in check.value_literals}
+    return bool(check.value_predicates & data.rewritten_predicates
+                or literals & data.rewritten.keys())
+
+
+def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclResult]:
+    """Evaluate compiled checks on the data graph's store."""
+    results: list[ShaclResult] = []
     for check in checks:
         solutions = data.store.query(_without_subclass_paths(data, check.query))
         assert isinstance(solutions, ox.QuerySolutions)
         variables = [v.value for v in solutions.variables]
-        en = _pick(check.messages, "en") or Literal(f"{check.code}: constraint not met")
-        zh = _pick(check.messages, "zh")
+        templates = check.messages or (_default_message(check),)
+        sparql = check.component == SH.SPARQLConstraintComponent
         for solution in solutions:
-            focus = _text(solution["this"])
-            if focus is None or not data.under_test(focus):
-                continue
-            path = _text(solution["path"]) if "path" in variables else None
-            path = path or (str(check.path) if check.path is not None else None)
-            value = _text(solution["value"]) if "value" in variables else None
-            results.append(RawResult(
-                code=check.code, severity=str(check.severity).rsplit("#", 1)[-1], focus=focus,
-                path=path, value=value, shape=str(check.source_shape),
-                component=str(check.component),
-                message=_render(en, solution, variables),
-                message_zh=_render(zh, solution, variables) if zh is not None else None,
-            ))
+            focus = data.term(solution["this"])
+            value = (data.term(solution["value"])
+                     if "value" in variables and solution["value"] is not None else None)
+            path = check.path
+            if sparql:
+                bound = solution["path"] if "path" in variables else None
+                path = URIRef(bound.value) if isinstance(bound, ox.NamedNode) else None
+                value = value if value is not None else focus
+            values = {name: solution[name] for name in variables if solution[name] is not None}
+            if "value" in values and value is not None:
+                values["value"] = to_oxigraph_term(value)
+            results.append(ShaclResult(
+                focus=focus, source_shape=check.source_shape, component=check.component,
+                severity=check.severity, path=path, value=value,
+                messages=tuple(_render(t, values) for t in templates),
+                source_constraint=check.source_constraint, code=check.code))
     return results
 
 
-def to_rdflib(store: ox.Store) -> Graph:
-    """Copy an Oxigraph store's default graph into an rdflib graph (for pySHACL)."""
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    graph = Graph()
-    graph.parse(data=data, format="nt")
-    return graph
+def _shapes_for_pyshacl(shapes: Graph, handed_over: set[Node]) -> Graph:
+    """Copy the shapes graph; only the handed-over roots keep their targets in the copy."""
+    copy = Graph()
+    copy += shapes
+    classes = {RDFS.Class, *shapes.subjects(RDFS.subClassOf, RDFS.Class)}
+    for root in root_shapes(shapes):
+        if root in handed_over:
+            continue
+        for key in TARGET_KEYS:
+            copy.remove((root, key, None))
+        for cls in classes:
+            copy.remove((root, RDF.type, cls))
+    return copy
 
 
-def run_pyshacl(data: DataGraph, shapes: Graph, only_shapes: set[Node] | None = None
-                ) -> list[RawResult]:
-    """Validate with pySHACL on the same data graph; the reference for the fast engine."""
+_ADVANCED_KEYS = (SH.rule, SH.target, SH.SPARQLFunction)
+
+
+_PREPARED: dict[tuple[object, ...], object] = {}
+_PREPARED_LIMIT = 512
+
+
+@contextmanager
+def _prepared_queries() -> Iterator[None]:
+    """Let rdflib parse each SPARQL text once while pySHACL runs.
+
+    pySHACL hands rdflib the text of a SPARQL constraint once per focus node, and parsing
+    (pyparsing) costs far more than evaluating it on one node. A translated query is what
+    rdflib's own ``prepareQuery`` returns for reuse with other ``initBindings``; they are
+    kept for the process (the bundled shapes' queries are the same on every run).
+    """
+    from rdflib.plugins.sparql import processor
+
+    original = processor.SPARQLProcessor.query
+    prepared = _PREPARED
+
+    def query(self: processor.SPARQLProcessor, query: object, initBindings: object = None,
+              initNs: dict[str, object] | None = None, base: str | None = None,
+              DEBUG: bool = False) -> object:
+        if isinstance(query, str):
+            key = (query, base, tuple(sorted((initNs or {}).items())))
+            if key not in prepared:
+                if len(prepared) >= _PREPARED_LIMIT:
+                    prepared.clear()
+                prepared[key] = processor.translateQuery(processor.parseQuery(query), base,
+                                                         initNs)
+            query = prepared[key]
+        return original(self, query, initBindings, initNs, base, DEBUG)  # type: ignore[arg-type]
+
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
+
+
+def run_pyshacl(data: DataGraph, shapes: Graph) -> list[ShaclResult]:
+    """Validate with pySHACL on the rdflib copy of the data graph."""
     import pyshacl
 
-    graph = to_rdflib(data.store)
-    _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=True,
-                                    allow_warnings=True, inference="none")
-    results = []
-    for result in report.subjects(SH.focusNode, None):
-        shape = report.value(result, SH.sourceShape)
-        if only_shapes is not None and shape not in only_shapes:
-            continue
-        focus = report.value(result, SH.focusNode)
-        if not data.under_test(str(focus)):
-            continue
-        constraint = report.value(result, SH.sourceConstraint)
-        code = shapes.value(constraint, CSP.findingCode) if constraint is not None else None
-        code = code or shapes.value(shape, CSP.findingCode) or "SHACL"
-        messages = list(report.objects(result, SH.resultMessage))
-        path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        en = _pick(messages, "en") or (messages[0] if messages else Literal(str(code)))
-        zh = _pick(messages, "zh")
-        results.append(RawResult(
-            code=str(code),
-            severity=str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
-            focus=str(focus), path=str(path) if path is not None else None,
-            value=str(value) if value is not None else None, shape=str(shape),
-            component=str(report.value(result, SH.sourceConstraintComponent)),
-            message=str(en), message_zh=str(zh) if zh is not None else None,
-        ))
-    return results
+    # SHACL-AF (rules, custom targets) may add triples: then pySHACL works on its own copy
+    advanced = any((None, key, None) in shapes or (None, RDF.type, key) in shapes
+                   for key in _ADVANCED_KEYS)
+    with data.rdflib_graph() as graph, _prepared_queries():
+        _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=advanced,
+                                        inplace=not advanced, allow_warnings=True,
+                                        inference="none")
+    return results_from_report(report, shapes)
+
+
+def evaluate(data: DataGraph, shapes: Graph, engine: str,
+             compiled: CompiledShapes | None = None) -> list[ShaclResult]:
+    """Run one engine; return the results about nodes of the submissions."""
+    if engine == "pyshacl":
+        results = run_pyshacl(data, shapes)
+    elif engine == "fast":
+        compiled = compiled or compile_shapes(shapes)
+        handed_over = set(compiled.handed_over)
+        handed_over.update(c.root for c in compiled.checks if _unfaithful(data, c))
+        results = run_checks(data, [c for c in compiled.checks if c.root not in handed_over])
+        if handed_over:
+            results += run_pyshacl(data, _shapes_for_pyshacl(shapes, handed_over))
+    else:
+        raise ValueError(f"unknown engine {engine!r}; expected 'fast' or 'pyshacl'")
+    return [r for r in results if data.owns(r.focus)]
 
 
 _LOCATE_OBSERVATIONS = """
@@ -311,42 +580,75 @@ def _values_clause(nodes: Iterable[str]) -> str:
     return "VALUES ?this { " + " ".join(f"<{n}>" for n in nodes) + " }"
 
 
-def locate(data: DataGraph, raw: list[RawResult]) -> list[Finding]:
-    """Turn raw results into findings with file, sheet, row and column."""
-    focus_nodes = sorted({r.focus for r in raw if not r.focus.startswith("_:")})
+def _focus_text(node: Node) -> str:
+    return str(node) if isinstance(node, URIRef) else node.n3()
+
+
+def _cell_row(submission: Submission, result: ShaclResult) -> tuple[str | None, int] | None:
+    """Return the (sheet, row) holding the value a city result is about (``Submission.cells``)."""
+    if not submission.cells or not isinstance(result.path, URIRef):
+        return None
+    key = (str(result.focus), str(result.path))
+    if result.value is not None:
+        return submission.cells.get((*key, str(result.value)))
+    if result.component == SH.MinCountConstraintComponent:
+        return submission.cells.get((*key, ""))
+    if result.component == SH.MaxCountConstraintComponent:
+        rows = sorted(where for (s, p, v), where in submission.cells.items()
+                      if (s, p) == key and v)
+        return rows[1] if len(rows) > 1 else None
+    return None
+
+
+def locate(data: DataGraph, results: list[ShaclResult]) -> list[Finding]:
+    """Turn results into findings with file, sheet, row and column."""
+    focus_nodes = sorted({str(r.focus) for r in iter_results(results)
+                          if isinstance(r.focus, URIRef)})
     where: dict[str, tuple[int, str | None, str]] = {}
     if focus_nodes:
         for query in (_LOCATE_OBSERVATIONS, _LOCATE_CITIES):
             restricted = query.replace("WHERE {", "WHERE { " + _values_clause(focus_nodes), 1)
             for s in data.store.query(restricted):  # type: ignore[union-attr]
-                row = s[1]
-                if row is None or s[3] is None:
+                if s[1] is None or s[3] is None:
                     continue
-                where.setdefault(s[0].value, (int(row.value), _text(s[2]), s[3].value))
+                where.setdefault(s[0].value, (int(s[1].value), s[2].value if s[2] else None,
+                                              s[3].value))
     columns: dict[tuple[str, str | None, str], str] = {}
     for s in data.store.query(_COLUMNS):  # type: ignore[union-attr]
-        columns[(s["dataSet"].value, _text(s["sheet"]), s["property"].value)] = (
-            f"{s['letter'].value} ({s['name'].value})")
-    default_file = next(iter(data.files.values()), "")
-    findings = []
-    for r in raw:
-        located = where.get(r.focus)
+        columns[(s["dataSet"].value, s["sheet"].value if s["sheet"] else None,
+                 s["property"].value)] = f"{s['letter'].value} ({s['name'].value})"
+    by_iri = {s.iri: s for s in data.submissions}
+
+    def finding(r: ShaclResult) -> Finding:
+        file = next(iter(data.files.values()), "")
         row, sheet, column = None, None, None
-        file = default_file
+        located = where.get(str(r.focus)) if isinstance(r.focus, URIRef) else None
         if located is not None:
             row, sheet, dataset = located
             file = data.files.get(dataset, file)
-            if r.path is not None:
-                path = PATH_ALIASES.get(r.path, r.path)
-                column = columns.get((dataset, sheet, path))
+            submission = by_iri.get(dataset)
+            cell = _cell_row(submission, r) if submission is not None else None
+            if cell is not None:
+                sheet, row = cell
+            if isinstance(r.path, URIRef):
+                column = columns.get((dataset, sheet, PATH_ALIASES.get(str(r.path),
+                                                                       str(r.path))))
         else:
-            file = next((name for iri, name in data.files.items() if r.focus.startswith(iri)),
-                        default_file)
-        findings.append(Finding(
-            code=r.code, severity=r.severity, file=file, row=row, column=column, value=r.value,
-            message=r.message, shape=r.shape, sheet=sheet, focus=r.focus, path=r.path,
-            component=r.component, message_zh=r.message_zh,
-        ))
+            file = next((s.path.name for s in data.submissions
+                         if isinstance(r.focus, URIRef) and s.owns(str(r.focus))), file)
+        en = next((m for m in r.messages if m.language == "en"), None)
+        zh = next((m for m in r.messages if m.language == "zh"), None)
+        message = en if en is not None else (r.messages[0] if r.messages else r.code)
+        return Finding(
+            code=r.code, severity=str(r.severity), file=file, row=row, column=column,
+            value=str(r.value) if r.value is not None else None, message=str(message),
+            shape=_focus_text(r.source_shape), sheet=sheet, focus=_focus_text(r.focus),
+            path=path_text(r.path) if r.path is not None else None,
+            component=str(r.component), message_zh=str(zh) if zh is not None else None,
+            details=[finding(d) for d in r.details], result=r,
+        )
+
+    findings = [finding(r) for r in results]
     findings.sort(key=Finding.sort_key)
     return findings
 
@@ -359,45 +661,37 @@ def validate_submissions(
     engine: str = "fast",
     scheme: Iterable[ox.Triple] = (),
 ) -> ValidationReport:
-    """Validate submissions (together, so conflicts between them show) and locate findings.
+    """Validate submissions (together, so conflicts between them show) and locate results.
 
     ``accepted`` triples are already-accepted data the submissions are checked against;
-    findings are only reported about the submissions' own nodes. ``scheme`` adds the
-    triples of a researcher's own indicators and code lists (``Scheme.triples``).
+    results are only reported about the submissions' own nodes. ``scheme`` adds the triples
+    of a researcher's own indicators and code lists (``Scheme.triples``) to the model.
+
+    :raises UnusableShapes: an extra shapes file cannot be used.
+    :raises ValueError: an unknown engine.
     """
-    if extra_shapes:
-        load_shapes(extra_shapes)  # refuse unusable or unsafe shapes before anything runs
-    data = build_data_graph(submissions, accepted, extra_shapes, scheme)
-    if engine == "pyshacl":
-        shapes = load_shapes(extra_shapes)
-        raw = run_pyshacl(data, shapes)
-    elif engine == "fast":
-        if extra_shapes:
-            shapes = load_shapes(extra_shapes)
-            compiled = compile_shapes(shapes)
-            checks: tuple[CompiledCheck, ...] = tuple(compiled.checks)
-            leftover = set(compiled.not_compiled)
-        else:
-            shapes, checks = _bundled_compiled()
-            leftover = set()
-        raw = run_fast(data, checks)
-        if leftover:
-            raw += run_pyshacl(data, shapes, only_shapes=_shapes_under(shapes, leftover))
-    else:
+    if engine not in ("fast", "pyshacl"):
         raise ValueError(f"unknown engine {engine!r}; expected 'fast' or 'pyshacl'")
-    return ValidationReport(findings=locate(data, raw))
+    extra = [read_shapes(path) for path in extra_shapes]
+    named = {n for graph in extra for n in graph.objects(None, SH.targetNode)}
+    data = build_data_graph(submissions, accepted, named, scheme)
+    if extra:
+        shapes = Graph()
+        shapes += bundled_shapes()
+        for graph in extra:
+            shapes += graph
+        compiled = None
+    else:
+        shapes, compiled = bundled_shapes(), _bundled_compiled()
+    results = evaluate(data, shapes, engine, compiled)
+    return ValidationReport(findings=locate(data, results))
 
 
-def _shapes_under(shapes: Graph, node_shapes: set[Node]) -> set[Node]:
-    """Return the node shapes and their property shapes (pySHACL names either as source)."""
-    found = set(node_shapes)
-    for node_shape in node_shapes:
-        found.update(shapes.objects(node_shape, SH.property))
-    return found
-
-
-def result_keys(results: Iterable[RawResult | Finding]) -> set[tuple[object, ...]]:
-    """Return the keys both engines must agree on: code, severity, focus, path, value."""
-    return {(r.code, r.severity, r.focus, r.path, r.value) for r in results}
-
-
+def result_keys(results: Iterable[ShaclResult | Finding]) -> set[tuple[object, ...]]:
+    """Return what both engines must agree on, per result (details included)."""
+    keys = set()
+    for r in results:
+        result = r.result if isinstance(r, Finding) else r
+        if result is not None:
+            keys.add(result.key())
+    return keys

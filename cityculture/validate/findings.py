@@ -8,15 +8,26 @@ value, a message a municipal clerk understands, and the shape that raised it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal
 from rdflib.namespace import SH
 
 from cityculture.namespaces import CSP, bind_prefixes
 from cityculture.tables import render_table
+from cityculture.validate.shacl_results import ShaclResult, write_result
 
-SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+SEVERITY_ORDER = {str(SH.Violation): 0, str(SH.Warning): 1, str(SH.Info): 2}
+ACCEPTED_SEVERITIES = frozenset({str(SH.Warning), str(SH.Info)})
+"""Severities a submission may be loaded with: any other (sh:Violation, or a severity of
+the shapes' own) refuses it."""
+
+
+def severity_name(severity: str) -> str:
+    """Short name of a severity IRI for tables (``Violation``); other IRIs stay whole."""
+    if severity.startswith(str(SH)):
+        return severity.removeprefix(str(SH))
+    return severity
 TABLE_LIMIT = 50
 """Findings a table shows one per line; past this, it shows the first ones and a summary."""
 FIRST_PLACES = 5
@@ -24,7 +35,12 @@ FIRST_PLACES = 5
 
 @dataclass
 class Finding:
-    """One thing wrong (or suspicious) in a submission, located in its file."""
+    """One SHACL result about a submission, located in its file.
+
+    ``severity`` and ``component`` are IRIs; ``focus`` is the focus node's IRI (other terms
+    in N-Triples form); ``path`` the result path (a predicate IRI, or the SHACL path in
+    SPARQL property-path syntax); ``details`` the nested ``sh:detail`` results.
+    """
 
     code: str
     severity: str
@@ -39,6 +55,8 @@ class Finding:
     path: str | None = None
     component: str | None = None
     message_zh: str | None = None
+    details: list[Finding] = field(default_factory=list)
+    result: ShaclResult | None = field(default=None, repr=False, compare=False)
 
     def sort_key(self) -> tuple[object, ...]:
         """Order by file, sheet, row, column, severity, code."""
@@ -52,8 +70,17 @@ class Finding:
             where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
             parts.append(where)
         elif self.focus:
-            parts.append(f"<{self.focus}>" + (f" <{self.path}>" if self.path else ""))
+            focus = f"<{self.focus}>" if ":" in self.focus and not self.focus.startswith(
+                ('"', "_:")) else self.focus
+            parts.append(focus + (f" {self.path}" if self.path else ""))
         return ": ".join(parts)
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the finding as JSON-ready data (details nested)."""
+        data: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)
+                                   if f.name not in ("result", "details")}
+        data["details"] = [d.as_dict() for d in self.details]
+        return data
 
 
 def _first_places(findings: list[Finding]) -> str:
@@ -76,23 +103,34 @@ def _first_places(findings: list[Finding]) -> str:
 
 @dataclass
 class ValidationReport:
-    """All findings of one validation run; it conforms when no finding is a violation."""
+    """All results of one validation run.
+
+    ``conforms`` is SHACL's: true only when there is no result at all. ``accepted`` is the
+    project's policy: a submission whose results are all warnings or infos may be loaded.
+    """
 
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
-        """True when no finding has severity Violation (warnings are allowed)."""
-        return not any(f.severity == "Violation" for f in self.findings)
+        """True when there is no validation result (of any severity)."""
+        return not self.findings
+
+    @property
+    def accepted(self) -> bool:
+        """True when every result is a warning or an info (the data may be loaded)."""
+        return all(f.severity in ACCEPTED_SEVERITIES for f in self.findings)
 
     def count(self, severity: str) -> int:
-        """Count the findings of one severity."""
-        return sum(1 for f in self.findings if f.severity == severity)
+        """Count the findings of one severity (its IRI or its short name)."""
+        return sum(1 for f in self.findings
+                   if severity in (f.severity, severity_name(f.severity)))
 
     def to_json(self) -> str:
-        """Return ``{"conforms": bool, "findings": [...]}`` as JSON text."""
+        """Return ``{"conforms": bool, "accepted": bool, "findings": [...]}`` as JSON text."""
         return json.dumps(
-            {"conforms": self.conforms, "findings": [asdict(f) for f in self.findings]},
+            {"conforms": self.conforms, "accepted": self.accepted,
+             "findings": [f.as_dict() for f in self.findings]},
             ensure_ascii=False, indent=2,
         )
 
@@ -103,9 +141,15 @@ class ValidationReport:
         (count, first rows, likely cause); :meth:`to_json` keeps every finding.
         """
         shown = self.findings[:limit]
-        rows = [[f.location(), f.severity, f.code, f.value, f.message] for f in shown]
-        summary = (f"{'conforms' if self.conforms else 'does not conform'}: "
-                   f"{self.count('Violation')} violation(s), {self.count('Warning')} warning(s)")
+        rows = [[f.location(), severity_name(f.severity), f.code, f.value, f.message]
+                for f in shown]
+        verdict = ("conforms" if self.conforms else
+                   "does not conform (accepted: warnings only)" if self.accepted else
+                   "does not conform")
+        others = len(self.findings) - self.count("Violation") - self.count("Warning")
+        summary = (f"{verdict}: {self.count('Violation')} violation(s), "
+                   f"{self.count('Warning')} warning(s)"
+                   + (f", {others} other result(s)" if others else ""))
         if not rows:
             return summary
         table = render_table(["where", "severity", "code", "value", "message"], rows)
@@ -124,14 +168,14 @@ class ValidationReport:
         for finding in self.findings:
             groups.setdefault((finding.code, finding.severity), []).append(finding)
         order = sorted(groups, key=lambda k: (SEVERITY_ORDER.get(k[1], 9), -len(groups[k]), k[0]))
-        rows = [[code, severity, f"{len(groups[code, severity]):,}",
+        rows = [[code, severity_name(severity), f"{len(groups[code, severity]):,}",
                  _first_places(groups[code, severity]),
                  causes.get(code, groups[code, severity][0].message)]
                 for code, severity in order]
         return render_table(["code", "severity", "count", "first rows", "likely cause"], rows)
 
     def to_graph(self) -> Graph:
-        """Return a standard SHACL validation report graph (with csp:findingCode on results)."""
+        """Return the SHACL validation report graph (csp: terms locate each result)."""
         graph = Graph()
         bind_prefixes(graph.namespace_manager)
         graph.bind("sh", SH)
@@ -139,24 +183,10 @@ class ValidationReport:
         graph.add((report, RDF.type, SH.ValidationReport))
         graph.add((report, SH.conforms, Literal(self.conforms)))
         for f in self.findings:
-            result = BNode()
+            if f.result is None:
+                continue
+            result = write_result(graph, f.result)
             graph.add((report, SH.result, result))
-            graph.add((result, RDF.type, SH.ValidationResult))
-            graph.add((result, SH.resultSeverity, SH[f.severity]))
-            if f.focus:
-                graph.add((result, SH.focusNode, URIRef(f.focus) if ":" in f.focus
-                           else BNode(f.focus)))
-            if f.path:
-                graph.add((result, SH.resultPath, URIRef(f.path)))
-            if f.value is not None:
-                graph.add((result, SH.value, Literal(f.value)))
-            graph.add((result, SH.sourceShape, URIRef(f.shape) if ":" in f.shape
-                       else BNode(f.shape)))
-            if f.component:
-                graph.add((result, SH.sourceConstraintComponent, URIRef(f.component)))
-            graph.add((result, SH.resultMessage, Literal(f.message, lang="en")))
-            if f.message_zh:
-                graph.add((result, SH.resultMessage, Literal(f.message_zh, lang="zh")))
             graph.add((result, CSP.findingCode, Literal(f.code)))
             graph.add((result, CSP.sourceFile, Literal(f.file)))
             if f.sheet:
