@@ -32,9 +32,9 @@ def framework_shapes() -> CompiledShapes:
     """Return the compiled framework shapes; every shape must compile."""
     shapes = Graph().parse(resource_path("shapes", SHAPES_FILE), format="turtle")
     compiled = compile_shapes(shapes)
-    if compiled.not_compiled:
+    if compiled.handed_over:
         raise RuntimeError(f"shapes/{SHAPES_FILE}: shapes that do not compile: "
-                           f"{', '.join(map(str, compiled.not_compiled))}")
+                           f"{compiled.handed_over}")
     return compiled
 
 
