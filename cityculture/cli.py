@@ -25,6 +25,7 @@ from rdflib.term import Identifier
 
 from cityculture import __version__, interruption
 from cityculture.assess.frameworks import BUILTIN, resolve_framework
+from cityculture.assess.numerics import AssessmentError
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
 from cityculture.assess.run import run_assessment
@@ -803,7 +804,7 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
     Exit codes: 0 assessed, 1 input refused, 2 input unusable, 3 store or endpoint failure.
     """
     try:
-        framework = resolve_framework(framework_name)
+        framework = resolve_framework(framework_name, schemes=scheme_files)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     own = [] if framework_name in BUILTIN else [framework.path]
@@ -815,7 +816,10 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
             if inputs:
                 _load_inputs(store, inputs, body, input_format, scheme)
             with stage("assessing", unit="steps"):
-                run = run_assessment(store, framework, year=year)
+                try:
+                    run = run_assessment(store, framework, year=year)
+                except AssessmentError as exc:
+                    raise click.UsageError(str(exc)) from exc
         results = city_results(store, run.iri, year)
         if outdir is not None:
             with stage("writing the report"):
@@ -842,9 +846,10 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 [[names.get(c, c), ", ".join(sorted(x.rsplit("/", 1)[-1] for x in found))]
                  for c, found in sorted(classes.items(), key=lambda i: names.get(i[0], ""))]))
         if sensitivity:
-            with stage(f"sensitivity: {sensitivity} samples", unit="samples"):
+            with stage(f"sensitivity: {sensitivity} samples", total=sensitivity,
+                       unit="samples") as current:
                 intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
-                                           year=year)
+                                           year=year, progress=current.advance)
             click.echo(render_table(
                 ["city", "rank", "median rank", "5 %", "95 %"],
                 [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))

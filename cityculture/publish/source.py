@@ -16,8 +16,9 @@ import pyoxigraph as ox
 from rdflib.term import Identifier, Node
 
 from cityculture.assess.frameworks import resolve_framework
-from cityculture.assess.run import MODEL_GRAPH, RUN_BASE, load_model, run_assessment
+from cityculture.assess.run import RUN_BASE, assess
 from cityculture.ingest.reader import read_submission
+from cityculture.model import MODEL_GRAPH, model_graph_files
 from cityculture.queries import bind_parameters, load_query
 from cityculture.rdf_terms import to_rdflib
 from cityculture.store.embedded import EmbeddedStore
@@ -96,7 +97,7 @@ def example_source() -> SiteSource:
         raise InvalidExample(report.to_table())
     store = EmbeddedStore()
     store.replace_graph(submission.graph_name, submission.ntriples())
-    run_assessment(store, resolve_framework("paper"), run_iri=EXAMPLE_RUN)
+    assess(store, resolve_framework("paper"), run_iri=EXAMPLE_RUN)
     return SiteSource(store.oxigraph)
 
 
@@ -137,11 +138,7 @@ def _parse_stable(path: Path) -> list[ox.Triple]:
 
 
 def _model_files() -> list[tuple[str, Path]]:
-    from cityculture.model import indicators_path, ontology_path
-    from cityculture.resources import resource_path
-
-    return [(MODEL_GRAPH, ontology_path()), (MODEL_GRAPH + "/indicators", indicators_path()),
-            (MODEL_GRAPH + "/cube", resource_path("ontology", "cube.ttl"))]
+    return list(model_graph_files().items())
 
 
 class _Loader:
@@ -155,5 +152,5 @@ class _Loader:
         self.store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(name))
 
 
-__all__ = ["EXAMPLE_RUN", "InvalidExample", "SiteSource", "example_source", "load_model",
+__all__ = ["EXAMPLE_RUN", "InvalidExample", "SiteSource", "example_source",
            "store_source"]
