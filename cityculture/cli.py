@@ -24,6 +24,7 @@ from rdflib.term import Identifier
 
 from cityculture import __version__, interruption, pipeline
 from cityculture.assess.frameworks import BUILTIN, resolve_framework
+from cityculture.assess.numerics import AssessmentError
 from cityculture.assess.report import result_columns, write_report
 from cityculture.assess.results import CityResult, city_results
 from cityculture.assess.sensitivity import rank_intervals
@@ -41,6 +42,7 @@ from cityculture.ingest.template import write_templates
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.model import elements, load_indicators, load_model, load_ontology
 from cityculture.namespaces import PREFIXES
+from cityculture.offline import NetworkNotRemovable
 from cityculture.pipeline import (
     load_files,
     read_files,
@@ -350,6 +352,10 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
             report = validate_against(submissions, None, **options)
     except UnusableShapes as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except NetworkNotRemovable as exc:
+        click.echo(f"error: --shapes runs only where network access can be taken away: {exc}",
+                   err=True)
         sys.exit(2)
     _emit(report, fmt)
     sys.exit(0 if report.accepted else 1)
@@ -759,7 +765,7 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
     Exit codes: 0 assessed, 1 input refused, 2 input unusable, 3 store or endpoint failure.
     """
     try:
-        framework = resolve_framework(framework_name)
+        framework = resolve_framework(framework_name, schemes=scheme_files)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     own = [] if framework_name in BUILTIN else [framework.path]
@@ -768,9 +774,12 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
         endpoint.check_whole_graphs()
     with _opened(store_path, endpoint) as store:
         with _unusable_input_exits():
-            outcome, run = pipeline.assess_files(inputs, store, framework, body=body,
-                                                 input_format=input_format, scheme=scheme,
-                                                 year=year)
+            try:
+                outcome, run = pipeline.assess_files(inputs, store, framework, body=body,
+                                                     input_format=input_format, scheme=scheme,
+                                                     year=year)
+            except AssessmentError as exc:
+                raise click.UsageError(str(exc)) from exc
         if run is None:
             click.echo(outcome.report.to_table(), err=True)  # type: ignore[union-attr]
             click.echo("refused: the input does not conform; nothing was assessed", err=True)
@@ -802,9 +811,10 @@ def assess(inputs: tuple[Path, ...], framework_name: str, year: int | None, fmt:
                 [[names.get(c, c), ", ".join(sorted(x.rsplit("/", 1)[-1] for x in found))]
                  for c, found in sorted(classes.items(), key=lambda i: names.get(i[0], ""))]))
         if sensitivity:
-            with stage(f"sensitivity: {sensitivity} samples", unit="samples"):
+            with stage(f"sensitivity: {sensitivity} samples", total=sensitivity,
+                       unit="samples") as current:
                 intervals = rank_intervals(store, framework, samples=sensitivity, seed=seed,
-                                           year=year)
+                                           year=year, progress=current.advance)
             click.echo(render_table(
                 ["city", "rank", "median rank", "5 %", "95 %"],
                 [[i.name, i.nominal, i.median, i.low, i.high] for i in intervals]))

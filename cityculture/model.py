@@ -17,6 +17,7 @@ from cityculture.resources import resource_dir, resource_path
 
 ONTOLOGY_FILE = "cityculture.ttl"
 INDICATORS_FILE = "indicators.ttl"
+METHODS_FILE = "methods.ttl"
 
 
 def _parse_turtle(path: Path) -> Graph:
@@ -29,6 +30,11 @@ def _parse_turtle(path: Path) -> Graph:
 def ontology_path() -> Path:
     """Return the path of the bundled OWL ontology (Turtle)."""
     return resource_path("ontology", ONTOLOGY_FILE)
+
+
+def methods_path() -> Path:
+    """Return the path of the method vocabulary of assessment frameworks (Turtle)."""
+    return resource_path("ontology", METHODS_FILE)
 
 
 def indicators_path() -> Path:
@@ -44,19 +50,22 @@ def framework_files() -> list[Path]:
 def model_graph_files() -> dict[str, Path]:
     """Return the named graphs the model is stored in, with the Turtle file of each."""
     return {MODEL_GRAPH: ontology_path(),
+            MODEL_GRAPH + "/methods": methods_path(),
             MODEL_GRAPH + "/indicators": indicators_path(),
             MODEL_GRAPH + "/cube": resource_path("ontology", "cube.ttl")}
 
 
 def load_ontology() -> Graph:
-    """Load the OWL ontology of the soft power of city culture as a new rdflib graph.
+    """Load the OWL ontology of the soft power of city culture (with its method vocabulary).
 
     >>> from cityculture.namespaces import CSP
     >>> from rdflib import RDF, OWL
     >>> (CSP.City, RDF.type, OWL.Class) in load_ontology()
     True
     """
-    return _parse_turtle(ontology_path())
+    graph = _parse_turtle(ontology_path())
+    graph.parse(methods_path(), format="turtle")
+    return graph
 
 
 def load_indicators() -> Graph:

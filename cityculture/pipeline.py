@@ -23,7 +23,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cityculture.assess.frameworks import Framework, resolve_framework
-from cityculture.assess.run import RUN_BASE, AssessmentRun, run_assessment
+from cityculture.assess.run import RUN_BASE, AssessmentRun
+from cityculture.assess.run import assess as assess_store
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import read_submission
 from cityculture.ingest.scheme import Scheme
@@ -31,6 +32,7 @@ from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission, file_digest
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.namespaces import SCHEME_GRAPH
+from cityculture.offline import run_without_network
 from cityculture.progress import Stage, stage
 from cityculture.publish.describe import Publisher
 from cityculture.publish.iris import DEFAULT_BASE
@@ -98,6 +100,11 @@ def validate_against(submissions: Sequence[Submission], backend: Backend | None 
     """Validate the submissions, against what ``backend`` accepted already (stage ``validating``).
 
     The submissions' own graphs are left out of the accepted data (they are being replaced).
+    With a user's own shapes (``extra_shapes``), whose SPARQL is untrusted, the validation runs
+    in a child process that cannot open network connections (:mod:`cityculture.offline`),
+    after the accepted data have been read.
+
+    :raises NetworkNotRemovable: user shapes on a platform that cannot take network access away.
     """
     accepted: list[ox.Triple] = []
     if backend is not None:
@@ -106,7 +113,15 @@ def validate_against(submissions: Sequence[Submission], backend: Backend | None 
             current.update(len(accepted))
     rows = row_count(submissions)
     with stage(f"validating {rows:,} rows"):
+        if options.get("extra_shapes"):
+            return run_without_network(_validate, list(submissions), accepted, options)
         return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
+
+
+def _validate(submissions: list[Submission], accepted: list[ox.Triple],
+              options: dict[str, object]) -> ValidationReport:
+    """Run the validation (in the child process of :func:`run_without_network`)."""
+    return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
 
 
 PART = 200_000
@@ -259,7 +274,7 @@ def assess(store: Backend, framework: str | Path | Framework = "paper", *,
     """
     if not isinstance(framework, Framework):
         framework = resolve_framework(framework)
-    return run_assessment(store, framework, year=year, run_iri=run_iri)
+    return assess_store(store, framework, year=year, run_iri=run_iri)
 
 
 def publish(store: Backend, outdir: Path, *, base: str = DEFAULT_BASE,

@@ -36,6 +36,7 @@ SLOW_PARAMETERS = ("virtuoso", "oxigraph-server", "rdflib")
 SLOW_MODULES = {
     "test_package_install", "test_publish_browser", "test_publish_crawl", "test_serve_load",
     "test_kill_during_load", "test_same_results_on_rdflib", "test_assess_backends",
+    "test_assess_kill", "test_assess_sdg",
 }
 
 

@@ -85,6 +85,8 @@ def test_sensitivity_repeats_with_the_same_seed() -> None:
         store.replace_graph(submission.graph_name, submission.ntriples())
         found = rank_intervals(store, resolve_framework(DATA / "tiny-framework.ttl"),
                                samples=12, seed=seed, year=2023)
+        # the samples are computed in memory: no run graph is left in the store
+        assert not [g for g in store.graph_names() if "/run/" in g]
         return [(i.name, i.median, i.low, i.high) for i in found]
 
     first, again = intervals(7), intervals(7)
@@ -95,3 +97,19 @@ def test_sensitivity_repeats_with_the_same_seed() -> None:
     alpha = next(i for i in first if i[0] == "Alpha")
     beta = next(i for i in first if i[0] == "Beta")
     assert alpha[1] < beta[1]  # Alpha leads, Beta trails, whatever the weights
+
+
+def test_sensitivity_draws_the_framework_normalisations(tmp_path: Path) -> None:
+    """csp:sensitivityNormalisation on the framework replaces the defaults (min-max, z-score)."""
+    from cityculture.assess.sensitivity import alternative_normalisations
+    from cityculture.namespaces import CSP
+
+    assert alternative_normalisations(resolve_framework(DATA / "tiny-framework.ttl")) == \
+        sorted([CSP.minMax, CSP.zScore])
+    text = (DATA / "tiny-framework.ttl").read_text(encoding="utf-8")
+    path = tmp_path / "one-method.ttl"
+    path.write_text(text.replace("csp:normalisation csp:minMax ;",
+                                 "csp:normalisation csp:minMax ; "
+                                 "csp:sensitivityNormalisation csp:percentileRank ;"),
+                    encoding="utf-8")
+    assert alternative_normalisations(resolve_framework(path)) == [CSP.percentileRank]

@@ -10,7 +10,10 @@ import pytest
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
 from cityculture.ingest.gpci import read_gpci
+from cityculture.store.backends import Backend
 from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.remote import EndpointError
+from tests.test_backends import BACKENDS, make_backend
 
 GPCI_JSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "gpci" / "gpci2023_en.json"
 BUNDLED_COPY = Path(__file__).resolve().parent / "data" / "gpci2023_en.json"
@@ -32,12 +35,13 @@ def assessed(gpci_path: Path) -> tuple[EmbeddedStore, str]:
     return store, run.iri
 
 
-def scores(store: EmbeddedStore, run: str) -> dict[tuple[str, str], tuple[float, int]]:
+def scores(store: EmbeddedStore | Backend,
+           run: str) -> dict[tuple[str, str], tuple[float, int]]:
     rows = store.select(f"""
         PREFIX csp: <https://w3id.org/cityculture/ontology/>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?cityName ?label ?value ?rank WHERE {{
-          GRAPH <{run}> {{ ?s csp:frameworkNode ?node ; csp:city ?city ; csp:scoreValue ?value ;
+        SELECT ?cityName ?label (STR(?v) AS ?value) ?rank WHERE {{
+          GRAPH <{run}> {{ ?s csp:frameworkNode ?node ; csp:city ?city ; csp:scoreValue ?v ;
                               csp:rankValue ?rank . }}
           GRAPH ?f {{ ?node csp:level ?level ; rdfs:label ?label . FILTER (?level >= 2) }}
           GRAPH ?c {{ ?city rdfs:label ?cityName }}
@@ -49,7 +53,31 @@ def scores(store: EmbeddedStore, run: str) -> dict[tuple[str, str], tuple[float,
 def test_every_published_score_is_reproduced(assessed: tuple[EmbeddedStore, str],
                                              gpci_path: Path) -> None:
     store, run = assessed
-    computed = scores(store, run)
+    assert_reproduced(scores(store, run), gpci_path)
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_reproduced_on_every_backend(kind: str, request: pytest.FixtureRequest,
+                                     gpci_path: Path) -> None:
+    """The same scores on rdflib, an Oxigraph server and Virtuoso (numbers read through STR)."""
+    backend = make_backend(kind, request, timeout=300)
+    before = set(backend.graph_names())
+    try:
+        submission = read_gpci(gpci_path)
+        backend.replace_graph(submission.graph_name.value, submission.ntriples())
+        run = run_assessment(backend, resolve_framework("gpci-2023"))
+        assert_reproduced(scores(backend, run.iri), gpci_path)
+    finally:
+        try:
+            for name in set(backend.graph_names()) - before:
+                backend.drop_graph(name)
+        except EndpointError:
+            pass
+        backend.close()
+
+
+def assert_reproduced(computed: dict[tuple[str, str], tuple[float, int]],
+                      gpci_path: Path) -> None:
     published = json.loads(gpci_path.read_text(encoding="utf-8"))
     assert len(published) == 48
     assert len(computed) == 48 * len(FUNCTIONS)

@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"foundation"},
     "ingest": {"foundation"},
     "validate": {"foundation", "ingest"},
-    "assess": {"foundation", "store", "ingest"},
+    "assess": {"foundation", "store", "ingest", "validate"},
     "publish": {"foundation", "store", "assess"},
     "serve": {"foundation", "store", "publish"},
     "pipeline": {"foundation", "store", "ingest", "validate", "assess", "publish"},

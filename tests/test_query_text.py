@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Dataset
 
-from cityculture.queries import load_query
 from cityculture.query_text import UnsafeQueryError, check_read_only, masked, update_operations
 from cityculture.resources import resource_dir
 
@@ -49,15 +48,6 @@ def test_each_operation_runs_alone_and_together_they_do_what_the_request_does() 
         split.update(op)
     assert sorted(whole.quads()) == sorted(split.quads())
     assert len(sorted(split.quads())) == 2
-
-
-def test_the_assessment_files_split_into_their_operations() -> None:
-    for name, count in [("assess-03-ranks", 6), ("assess-00-winsorise", 5),
-                        ("assess-00-square-root", 1), ("assess-02-first-level", 3),
-                        ("assess-02-upper-level", 2), ("assess-02-not-scored", 2)]:
-        ops = update_operations(load_query(name).text)
-        assert len(ops) == count, name
-        assert all(masked(op).count("{") == masked(op).count("}") for op in ops), name
 
 
 # -- refusing SERVICE and updates from the parsed query, as the engine reads it --------------

@@ -322,3 +322,27 @@ def test_warnings_only_are_accepted_by_the_exit_code(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
     payload = json.loads(result.output)
     assert (payload["conforms"], payload["accepted"], result.exit_code) == (False, True, 0)
+
+
+def test_user_shapes_run_in_a_process_without_network(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import cityculture.pipeline as pipeline
+
+    calls: list[str] = []
+    real = pipeline.run_without_network
+
+    def spy(function, *args):  # the real child process, recorded
+        calls.append(function.__name__)
+        return real(function, *args)
+
+    monkeypatch.setattr(pipeline, "run_without_network", spy)
+    shapes = tmp_path / "extra.ttl"
+    shapes.write_text(EXTRA_SHAPES, encoding="utf-8")
+    data = [read_submission(write_csv(tmp_path / "ok.csv", CLEAN))]
+    plain = pipeline.validate_against(data)
+    assert calls == [] and plain.accepted
+    report = pipeline.validate_against(data, extra_shapes=[shapes], engine="fast")
+    assert calls == ["_validate"]
+    assert not report.accepted  # the child's findings come back whole
+    assert {f.component.rsplit("#")[-1] for f in report.findings} == {
+        "MaxCountConstraintComponent", "NodeConstraintComponent"}
