@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from cityculture.cli import main
 from cityculture.query_text import UnsafeQueryError, projected_variables
 
+TINY = Path(__file__).resolve().parent / "data" / "tiny-cities.csv"
 QUERY = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
 SELECT ?city (SUM(?v) AS ?total) ?t ("x" AS ?tag)
 WHERE { GRAPH ?g { ?city csp:nothing ?v ; csp:nothingElse ?t } }
@@ -33,7 +34,10 @@ def test_projection_of_other_forms() -> None:
 def test_an_empty_result_has_the_projected_header(tmp_path: Path) -> None:
     query = tmp_path / "nothing.rq"
     query.write_text(QUERY, encoding="utf-8")
-    result = CliRunner().invoke(main, ["query", str(query), "--store", str(tmp_path / "s"),
-                                       "--format", "csv"], catch_exceptions=False)
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    assert runner.invoke(main, ["load", str(TINY), "--store", store]).exit_code == 0
+    result = runner.invoke(main, ["query", str(query), "--store", store, "--format", "csv"],
+                           catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert list(csv.reader(io.StringIO(result.stdout))) == [["city", "total", "t", "tag"]]
