@@ -221,6 +221,8 @@ def list_queries(fmt: str) -> None:
                             [q for q in files if not q.is_update]),
                            ("Updates (steps of cityculture assess; not run by query):",
                             [q for q in files if q.is_update])):
+        if not group:  # the assessment writes its run graph from Python: no update files ship
+            continue
         click.echo(heading)
         for query_file in group:
             click.echo(f"  {query_file.name}")
