@@ -267,7 +267,7 @@ def example() -> None:
         store.replace_graph(submission.iri, submission.ntriples())
         run = run_assessment(store, resolve_framework("paper"))
         results = city_results(store, run.iri)
-        click.echo(f"Assessed with the paper's framework (run <{run.iri}>):\n")
+        click.echo(f"Assessed with equal weights over the paper's elements (run <{run.iri}>):\n")
         _print_results(results, "table", store, run.iri)
 
 def _scheme(files: tuple[Path, ...] | list[Path]) -> Scheme:

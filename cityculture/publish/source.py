@@ -1,7 +1,8 @@
 """What a site is published from: an Oxigraph store with the toolkit's named graphs.
 
 Either the bundled example, run through the same pipeline as ``cityculture example``
-(ingest, validate, assess with the paper's framework), or an embedded store directory that
+(ingest, validate, assess with the bundled framework of equal weights over the paper's
+elements), or an embedded store directory that
 ``cityculture load`` and ``cityculture assess --store`` filled. The store keeps the default
 IRIs, so that the bundled queries run on it unchanged; IRIs are rewritten to the
 publisher's base only on the way out.
