@@ -217,6 +217,8 @@ def list_queries(fmt: str) -> None:
                             [q for q in files if not q.is_update]),
                            ("Updates (steps of cityculture assess; not run by query):",
                             [q for q in files if q.is_update])):
+        if not group:  # the assessment writes its run graph from Python: no update files ship
+            continue
         click.echo(heading)
         for query_file in group:
             click.echo(f"  {query_file.name}")
@@ -260,7 +262,8 @@ def example() -> None:
                f"{len(submission.triples)} triples")
     click.echo(f"Validated: {done.report.to_table().splitlines()[-1]}")
     results = city_results(done.store, done.run.iri)
-    click.echo(f"Assessed with the paper's framework (run <{done.run.iri}>):\n")
+    click.echo("Assessed with equal weights over the paper's elements "
+               f"(run <{done.run.iri}>):\n")
     _print_results(results, "table", done.store, done.run.iri)
     done.store.close()
 

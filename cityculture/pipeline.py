@@ -301,7 +301,7 @@ def example() -> Example:
     """Accept the bundled GPCI 2023 example into an in-memory store and assess it.
 
     The example holds the Global Power City Index 2023 indicator scores (Mori Memorial
-    Foundation) of 48 cities; it is assessed with the paper's framework.
+    Foundation) of 48 cities; it is assessed with equal weights over the paper's elements.
 
     >>> done = example()
     >>> done.report.accepted, done.run.iri == EXAMPLE_RUN

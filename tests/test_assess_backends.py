@@ -1,7 +1,7 @@
 """The whole assessment runs unchanged on every backend and gives the same results.
 
 The bundled example (the GPCI 2023 submission of 48 cities, as ``cityculture example``
-ingests it) is assessed with the paper's framework on embedded Oxigraph, rdflib, a real
+ingests it) is assessed with the bundled paper framework on embedded Oxigraph, rdflib, a real
 Oxigraph server and a real Virtuoso
 (``tests/conftest_servers.py``; skipped where a server is unavailable). Every score, coverage,
 rank, not-scored reason and indicator score of the run graph must be equal, numbers within

@@ -143,8 +143,10 @@ def test_an_edited_copy_leaves_the_original_alone(tmp_path: Path) -> None:
 def test_list_runs_shows_framework_digest_and_date(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     runner = CliRunner()
-    result = runner.invoke(main, ["assess", str(DATA / "tiny-cities.csv"), "--store",
-                                  str(store_dir), "--framework", str(TINY)])
+    result = runner.invoke(main, ["load", str(DATA / "tiny-cities.csv"), "--store",
+                                  str(store_dir)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["assess", "--store", str(store_dir), "--framework", str(TINY)])
     assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["query", "list-runs", "--store", str(store_dir),
                                   "--format", "json"])

@@ -40,7 +40,7 @@ while True:
 
 
 def corpus(cities: int = 120, years: int = 4) -> bytes:
-    """Observations of every indicator of the paper's framework."""
+    """Observations of every indicator of the bundled paper framework."""
     rng = random.Random(5)
     indicators = sorted({n.stands_for for n in resolve_framework("paper").nodes.values()
                          if n.level == 0 and n.stands_for})

@@ -205,7 +205,7 @@ def test_assess_with_a_framework_that_declares_its_indicators(tmp_path: Path) ->
     framework.write_text(SCHEME.read_text(encoding="utf-8") + FRAMEWORK_NODES, encoding="utf-8")
     runner = CliRunner()
     refused = runner.invoke(main, ["assess", str(CSV), "--format", "json"])
-    assert refused.exit_code == 1  # the paper's framework does not know MS-01, MS-02
+    assert refused.exit_code == 1  # the bundled paper framework does not know MS-01, MS-02
     result = runner.invoke(main, ["assess", str(CSV), "--framework", str(framework),
                                   "--format", "json"])
     assert result.exit_code == 0, result.output
