@@ -105,10 +105,11 @@ CASES = {
         ["query", "cq04-city-scores", "--param", "run={run}", "--param", f"year={EVIL}"],
         2, "not an integer"),
     "query, an undeclared parameter": (
-        ["query", "cq04-city-scores", "--param", "run={run}", "--param", f"x={EVIL}"], 0, ""),
+        ["query", "cq04-city-scores", "--param", "run={run}", "--param", f"x={EVIL}"],
+        2, "has no parameter 'x'"),
     "query, a parameter name": (
         ["query", "cq04-city-scores", "--param", "run={run}", "--param", f"{EVIL}=1"],
-        2, "not a SPARQL variable name"),
+        2, "has no parameter"),
     "compare, run names": (["compare", EVIL, "{run}"], 2, "no resource is labelled"),
     "assess, the year": (["assess", "--year", EVIL], 2, "is not a valid integer"),
     "assess, the framework": (["assess", "--framework", EVIL], 2, "framework"),
@@ -154,7 +155,8 @@ def test_a_hostile_submitting_body_is_stored_as_text(tmp_path: Path) -> None:
     bindings = json.loads(names.stdout)["results"]["bindings"]
     assert [b["name"]["value"] for b in bindings] == [EVIL]
     with EmbeddedStore(path) as opened:
-        assert len(opened.graph_names()) == 4  # the submission and the three model graphs
+        stored = [g for g in opened.graph_names() if "/graph/model" not in g]
+        assert len(stored) == 1  # the submission, beside the model graphs
 
 
 def test_a_hostile_name_on_a_server(oxigraph_server_url: str,
