@@ -9,8 +9,12 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier, Node
 
 
-def to_rdflib(term: object) -> Identifier | None:
-    """Convert a pyoxigraph term to the equivalent rdflib term (None stays None)."""
+def to_rdflib(term: object, *, exact: bool = False) -> Identifier | None:
+    """Convert a pyoxigraph term to the equivalent rdflib term (None stays None).
+
+    ``exact``: keep a literal's lexical form as written (rdflib otherwise normalises some,
+    ``"01"^^xsd:integer`` to ``"1"``), as validating data as submitted needs.
+    """
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -23,7 +27,7 @@ def to_rdflib(term: object) -> Identifier | None:
         datatype = term.datatype.value
         if datatype == "http://www.w3.org/2001/XMLSchema#string":
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+        return Literal(term.value, datatype=URIRef(datatype), normalize=not exact)
     raise TypeError(f"cannot convert {term!r}")
 
 

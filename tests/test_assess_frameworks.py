@@ -1,8 +1,8 @@
 """Frameworks checked before anything runs, and runs isolated from each other.
 
-A framework file breaking shapes/framework.ttl gives one finding per fault naming the file,
-the node and the term, exit code 2, and the store is left as it was. Each run reads only the
-copy of its own framework (a graph named by the file's digest): an edited copy with the same
+A framework file breaking shapes/frameworks/framework.ttl gives one finding per fault naming the
+file, the node and the term, exit code 2, and the store is left as it was. Each run reads only
+the copy of its own framework (a graph named by the file's digest): an edited copy with the same
 framework IRI leaves later runs of the original unchanged, and no query doubles rows.
 """
 

@@ -1,4 +1,4 @@
-"""Check a framework file against ``shapes/framework.ttl`` before anything runs.
+"""Check a framework file against ``shapes/frameworks/framework.ttl`` before anything runs.
 
 The shapes are compiled into whole-graph SPARQL queries
 (:func:`cityculture.validate.shacl_compiler.compile_shapes`) and run on an in-memory
@@ -23,7 +23,7 @@ from cityculture.namespaces import PREFIXES
 from cityculture.resources import resource_path
 from cityculture.validate.shacl_compiler import CompiledShapes, compile_shapes
 
-SHAPES_FILE = "framework.ttl"
+SHAPES_FILE = "frameworks/framework.ttl"
 _PLACEHOLDER = re.compile(r"\{\?(\w+)\}")
 
 

@@ -1,12 +1,12 @@
 """Assessment frameworks: which one a user means, checked, and read into a tree of nodes.
 
 A framework is a Turtle file (bundled, or a researcher's own). Before anything runs it is
-checked against ``shapes/framework.ttl`` (:mod:`cityculture.assess.framework_check`); then
-its nodes are read with every method setting resolved as ``ontology/methods.ttl`` says: the
+checked against ``shapes/frameworks/framework.ttl`` (:mod:`cityculture.assess.framework_check`);
+then its nodes are read with every method setting resolved as ``ontology/methods.ttl`` says: the
 setting on the node itself, else the nearest ancestor's, else the framework's, else
-``csp:defaultMethodSettings`` (``csp:imputation`` alone is not passed down from a node to
-the nodes below it). The framework's graph in a store is named by the digest of
-the file's content, so two different files never share a graph and a run reads only its own.
+``csp:defaultMethodSettings`` (``csp:imputation`` alone is not passed down from a node to the
+nodes below it). The framework's graph in a store is named by the digest of the file's content,
+so two different files never share a graph and a run reads only its own.
 """
 
 from __future__ import annotations
@@ -130,7 +130,8 @@ def resolve_framework(name_or_path: str | Path, *, check: bool = True,
     The file is checked first (``check=False`` only for a file already checked), with the
     scheme files that declare indicators it uses (``schemes``).
 
-    :raises FrameworkError: the file is missing, unreadable, or breaks ``shapes/framework.ttl``.
+    :raises FrameworkError: the file is missing, unreadable, or breaks
+        ``shapes/frameworks/framework.ttl``.
     """
     path = framework_path(name_or_path)
     content = path.read_bytes()

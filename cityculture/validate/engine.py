@@ -43,6 +43,7 @@ from cityculture.ingest.submission import Submission
 from cityculture.model import framework_files, indicators_path, ontology_path
 from cityculture.namespaces import CSP
 from cityculture.query_text import UnsafeQueryError, check_read_only
+from cityculture.rdf_terms import to_oxigraph, to_rdflib
 from cityculture.resources import resource_dir, resource_path
 from cityculture.validate.findings import Finding, ValidationReport
 from cityculture.validate.shacl_compiler import (
@@ -76,7 +77,7 @@ _CANONICAL = {
 
 
 def shape_files() -> list[Path]:
-    """Return the bundled SHACL shape files."""
+    """Return the bundled SHACL shapes of submissions (those of frameworks are in a subfolder)."""
     return sorted(resource_dir("shapes").glob("*.ttl"))
 
 
@@ -195,32 +196,10 @@ def _model_rdflib() -> Graph:
 
 def to_rdflib_term(term: object) -> Node:
     """Convert an Oxigraph term to rdflib keeping it exactly (lexical form, blank-node label)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
-    raise TypeError(f"cannot convert {term!r}")
-
-
-def to_oxigraph_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib term to Oxigraph keeping it exactly."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"cannot convert {term!r}")
+    converted = to_rdflib(term, exact=True)
+    if converted is None:
+        raise TypeError(f"cannot convert {term!r}")
+    return converted
 
 
 def _may_be_rewritten(literal: ox.Literal) -> bool:
@@ -275,7 +254,7 @@ class DataGraph:
         if self._terms is None:
             self._terms = {t.object for s in self.submissions for t in s.triples}
             self._terms.update(t.subject for s in self.submissions for t in s.triples)
-        return to_oxigraph_term(node) in self._terms
+        return to_oxigraph(node) in self._terms
 
     @contextmanager
     def rdflib_graph(self) -> Iterator[Graph]:
@@ -387,7 +366,7 @@ def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
 
 def _as_oxigraph(node: Node) -> object:
     try:
-        return to_oxigraph_term(node)
+        return to_oxigraph(node)
     except TypeError:
         return None
 
@@ -460,7 +439,7 @@ def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclRe
                 value = value if value is not None else focus
             values = {name: solution[name] for name in variables if solution[name] is not None}
             if "value" in values and value is not None:
-                values["value"] = to_oxigraph_term(value)
+                values["value"] = to_oxigraph(value)
             results.append(ShaclResult(
                 focus=focus, source_shape=check.source_shape, component=check.component,
                 severity=check.severity, path=path, value=value,
