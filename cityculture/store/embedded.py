@@ -90,16 +90,16 @@ class EmbeddedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def replace_graph(self, name: ox.NamedNode, ntriples: bytes | Iterable[bytes]) -> None:
+    def replace_graph(self, name: ox.NamedNode, ntriples: bytes | str | Iterable[bytes]) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
 
-        ``ntriples``: bytes, or parts of N-Triples (each whole lines) bulk-loaded one after
-        the other: Oxigraph's bulk loader holds what it is given in memory to sort it, so a
-        large graph loaded in parts takes memory for one part, not for the whole graph.
+        ``ntriples``: bytes (or text), or parts of N-Triples (each whole lines) bulk-loaded one
+        after the other: Oxigraph's bulk loader holds what it is given in memory to sort it, so
+        a large graph loaded in parts takes memory for one part, not for the whole graph.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
-        parts = [ntriples] if isinstance(ntriples, bytes) else ntriples
+        parts = [ntriples] if isinstance(ntriples, bytes | str) else ntriples
         if not self._store.contains_named_graph(name):
             self._load_new_graph(name, parts)
             return
