@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -18,6 +16,7 @@ from rdflib import Dataset
 
 from cityculture.query_text import UnsafeQueryError, check_read_only, masked, update_operations
 from cityculture.resources import resource_dir
+from tests.test_serve import Listener
 
 
 def test_semicolons_in_strings_iris_and_comments_do_not_split() -> None:
@@ -95,41 +94,22 @@ def oxigraph_connects() -> Iterator[Callable[[str], bool]]:
     ``{url}`` in the query is the listener's address. The store holds one triple, so patterns
     before and around a SERVICE have solutions and the engine does evaluate it.
     """
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    server.settimeout(0.1)
-    url = f"http://127.0.0.1:{server.getsockname()[1]}/sparql"
-    hits: list[int] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            hits.append(1)
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
+    listener = Listener()
+    url = f"http://127.0.0.1:{listener.port}/sparql"
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
 
     def connects(template: str) -> bool:
-        before = len(hits)
+        before = listener.connections
         with contextlib.suppress(Exception):  # syntax errors, refused connections
             result = store.query(template.format(url=url))
             if not isinstance(result, ox.QueryBoolean):
                 list(result)
         time.sleep(0.02)  # the accept loop records a connection within its poll interval
-        return len(hits) > before
+        return listener.connections > before
 
     yield connects
-    stop.set()
-    thread.join(5)
-    server.close()
+    listener.close()
 
 
 @pytest.mark.parametrize("name", sorted(SERVICE_CASES))
