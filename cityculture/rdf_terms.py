@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -71,3 +72,33 @@ def solution_rows(solutions: ox.QuerySolutions,
             row[name] = value
         rows.append(row)
     return rows
+
+
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+# lexical forms Oxigraph keeps as they are; other typed literals may be stored rewritten
+_CANONICAL = {
+    XSD_NS + "integer": re.compile(r"^(0|-?[1-9][0-9]*)$"),
+    XSD_NS + "decimal": re.compile(r"^(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?$|^-?0\.[0-9]*[1-9]$"),
+}
+
+
+def may_be_rewritten(literal: ox.Literal) -> bool:
+    """Tell whether Oxigraph might store the literal in another form than it was written.
+
+    Oxigraph keeps numbers, booleans and dates in canonical form (``"12.50"^^xsd:decimal``
+    comes back as ``"12.5"``) and language tags in lower case; validating data as submitted
+    has to know which literals that could touch.
+
+    >>> decimal = ox.NamedNode(XSD_NS + "decimal")
+    >>> may_be_rewritten(ox.Literal("12.50", datatype=decimal))
+    True
+    >>> may_be_rewritten(ox.Literal("12.5", datatype=decimal)), may_be_rewritten(ox.Literal("x"))
+    (False, False)
+    """
+    if literal.language:
+        return literal.language != literal.language.lower()
+    datatype = literal.datatype.value
+    if not datatype.startswith(XSD_NS) or datatype == XSD_NS + "string":
+        return False
+    canonical = _CANONICAL.get(datatype)
+    return canonical is None or not canonical.match(literal.value)

@@ -25,6 +25,7 @@ from cityculture.ingest.submission import Submission, file_digest, submission_ir
 from cityculture.ingest.tabular import ALTERNATIVE_COLUMNS, REQUIRED_COLUMNS, Table
 from cityculture.ingest.vocabulary import Vocabulary, vocabulary
 from cityculture.namespaces import AGENT_BASE, CITY_BASE, CSP, NATION_BASE, QB, WD
+from cityculture.rdf_terms import may_be_rewritten
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -178,24 +179,32 @@ def submission_from_tables(
     # terms repeat across rows: build each once
     indicator_nodes: dict[str, ox.NamedNode] = {}
     unit_nodes: dict[str, ox.NamedNode] = {}
+    source_texts: dict[str, str] = {}
+    add_lines = triples.add_lines
     for table in tables:
         extra = [c for c in table.columns if c not in KNOWN_COLUMNS]
         extra_props = {c: ox.NamedNode(f"{iri}/column/{slug(c)}") for c in extra}
         _describe_columns(triples, sub, table, extra_props)
         sheet_part = f"{slug(table.sheet)}/" if table.sheet else ""
         sheet_literal = ox.Literal(table.sheet) if table.sheet else None
+        # each row is written as N-Triples lines from the terms' own N-Triples forms
+        head = (f" {RDF_TYPE} {C_OBSERVATION} .\n{{o}} {RDF_TYPE} {C_QB_OBSERVATION} .\n"
+                f"{{o}} {P_DATASET} {sub} .\n{{o}} {P_ROW} ")
+        sheet_line = f" {P_SHEET} {sheet_literal} .\n" if sheet_literal is not None else ""
+        obs_base = f"{iri}/obs/{sheet_part}"
         for row in table.rows:
             v = row.values
-            obs = ox.NamedNode(f"{iri}/obs/{sheet_part}{row.row:07d}")
-            add(ox.Triple(obs, RDF_TYPE, C_OBSERVATION))
-            add(ox.Triple(obs, RDF_TYPE, C_QB_OBSERVATION))
-            add(ox.Triple(obs, P_DATASET, sub))
-            add(ox.Triple(obs, P_ROW, ox.Literal(str(row.row), datatype=XSD_INTEGER)))
-            if sheet_literal is not None:
-                add(ox.Triple(obs, P_SHEET, sheet_literal))
+            obs_iri = f"{obs_base}{row.row:07d}"
+            o = f"<{obs_iri}>"
+            lines = [o, head.replace("{o}", o), f'"{row.row}"^^{XSD_INTEGER} .\n']
+            count = 4
+            if sheet_line:
+                lines += (o, sheet_line)
+                count += 1
             entry = _row_city(v, cities, vocab)
             if entry is not None:
-                add(ox.Triple(obs, P_CITY, entry[0]))
+                lines.append(f"{o} {P_CITY} {entry[0]} .\n")
+                count += 1
                 facts = entry[1]
                 if facts is not None:
                     name = unicodedata.normalize("NFC", v.get("city_name") or "")
@@ -214,22 +223,36 @@ def submission_from_tables(
                 node = indicator_nodes.get(notation)
                 if node is None:
                     node = indicator_nodes[notation] = ox.NamedNode(vocab.indicator_iri(notation))
-                add(ox.Triple(obs, P_INDICATOR, node))
+                lines.append(f"{o} {P_INDICATOR} {node} .\n")
+                count += 1
             if v.get("year"):
-                add(ox.Triple(obs, P_YEAR, parse_year(v["year"])))
+                lines.append(f"{o} {P_YEAR} {parse_year(v['year'])} .\n")
+                count += 1
             if v.get("value"):
-                add(ox.Triple(obs, P_VALUE, parse_number(v["value"])))
+                value = parse_number(v["value"])
+                lines.append(f"{o} {P_VALUE} {value} .\n")
+                count += 1
+                if may_be_rewritten(value):
+                    triples.note_rewritable(ox.Triple(ox.NamedNode(obs_iri), P_VALUE, value))
             unit = v.get("unit")
             if unit:
                 node = unit_nodes.get(unit)
                 if node is None:
                     node = unit_nodes[unit] = ox.NamedNode(vocab.unit_iri(unit))
-                add(ox.Triple(obs, P_UNIT, node))
-            if v.get("source"):
-                add(ox.Triple(obs, DCT_SOURCE, ox.Literal(v["source"])))
+                lines.append(f"{o} {P_UNIT} {node} .\n")
+                count += 1
+            source = v.get("source")
+            if source:
+                text = source_texts.get(source)
+                if text is None:
+                    text = source_texts[source] = f" {DCT_SOURCE} {ox.Literal(source)} .\n"
+                lines += (o, text)
+                count += 1
             for column, prop in extra_props.items():
                 if v.get(column):
-                    add(ox.Triple(obs, prop, ox.Literal(v[column])))
+                    lines.append(f"{o} {prop} {ox.Literal(v[column])} .\n")
+                    count += 1
+            add_lines("".join(lines), count)
 
     merged: dict[str, tuple[ox.NamedNode, dict[str, set[str]]]] = {}
     unknown: dict[str, ox.NamedNode] = {}

@@ -137,7 +137,7 @@ class UnusableInput(Exception):
         return self._render()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableRow:
     """One data row: its spreadsheet row number and its cells by normalised column name."""
 
@@ -460,6 +460,7 @@ def _parse_records(
                         skipinitialspace=False, strict=True)
     header: _Header | None = None
     rows: list[TableRow] = []
+    shared: dict[str, str] = {}
     record = 0
     while True:
         record += 1
@@ -485,7 +486,8 @@ def _parse_records(
             header = _Header.parse(cells)
             header.check(path, None, max_columns, max_cell_chars)
         else:
-            row = _make_row(path, None, record, cells, header.columns, max_cell_chars)
+            row = _make_row(path, None, record, cells, header.columns, max_cell_chars,
+                            shared)
             if row is not None:
                 rows.append(row)
         lines.record_done()
@@ -649,7 +651,7 @@ def _hidden_control(cell: str) -> str | None:
 
 def _make_row(
     path: Path, sheet: str | None, number: int, cells: Sequence[str], columns: list[str],
-    max_cell_chars: int,
+    max_cell_chars: int, shared: dict[str, str],
 ) -> TableRow | None:
     """Check one data row and return it, or None if it is completely empty."""
     width = len(columns)
@@ -658,23 +660,29 @@ def _make_row(
         raise UnusableInput(
             path, f"{extra[-1] + 1} cells but the header has {width} columns (a value in "
             f"column {column_letter(extra[0])}, which has no header)", row=number, sheet=sheet)
-    values: dict[str, str] = {}
-    filled = False
-    for index, name in enumerate(columns):
-        cell = cells[index] if index < len(cells) else ""
-        if len(cell) > max_cell_chars:
-            raise UnusableInput(
-                path, f"cell text is {len(cell):,} characters (column {column_letter(index)}); "
-                f"the limit is {max_cell_chars:,}", row=number, column=name, sheet=sheet)
-        hidden = _hidden_control(cell)
-        if hidden:
-            raise UnusableInput(
-                path, f"invisible control character {hidden}: it can make a name display "
-                "other than it reads; remove it", row=number, column=name, sheet=sheet)
-        value = cell.strip()
-        filled = filled or bool(value)
-        values[name] = value
-    return TableRow(row=number, values=values) if filled else None
+    if (max(map(len, cells), default=0) > max_cell_chars
+            or _HIDDEN_CONTROLS.search("".join(cells))):  # one test per row; the cell below
+        for index, name in enumerate(columns):
+            cell = cells[index] if index < len(cells) else ""
+            if len(cell) > max_cell_chars:
+                raise UnusableInput(
+                    path, f"cell text is {len(cell):,} characters (column "
+                    f"{column_letter(index)}); the limit is {max_cell_chars:,}", row=number,
+                    column=name, sheet=sheet)
+            hidden = _hidden_control(cell)
+            if hidden:
+                raise UnusableInput(
+                    path, f"invisible control character {hidden}: it can make a name display "
+                    "other than it reads; remove it", row=number, column=name, sheet=sheet)
+    stripped = [cell.strip() for cell in cells[:width]]
+    stripped += [""] * (width - len(stripped))
+    if not any(stripped):
+        return None
+    # the texts of a column repeat from row to row (a city, an indicator, a unit): one
+    # string each, shared by the rows, instead of one per cell
+    values = {name: shared.setdefault(value, value)
+              for name, value in zip(columns, stripped, strict=True)}
+    return TableRow(row=number, values=values)
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -929,6 +937,7 @@ def _read_sheet(
     header.check(path, title, max_columns, max_cell_chars)
     width = len(header.columns)
     table_rows: list[TableRow] = []
+    shared: dict[str, str] = {}
     previous, count = 1, 1
     for number, cells in rows:
         if number <= previous:
@@ -937,7 +946,7 @@ def _read_sheet(
         previous, count = number, count + 1
         values = _cells_text(path, title, number, cells, width, max_columns)
         budget.take(title, number, count, width, sum(map(len, values)))
-        row = _make_row(path, title, number, values, header.columns, max_cell_chars)
+        row = _make_row(path, title, number, values, header.columns, max_cell_chars, shared)
         if row is not None:
             table_rows.append(row)
     return Table(path=path, sheet=title, columns=header.columns,

@@ -23,11 +23,13 @@ extra shapes file names with ``sh:targetNode``) are reported.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import compress
 from operator import attrgetter
 from pathlib import Path
@@ -43,7 +45,7 @@ from cityculture.ingest.submission import Submission
 from cityculture.model import framework_files, indicators_path, ontology_path
 from cityculture.namespaces import CSP
 from cityculture.query_text import UnsafeQueryError, check_read_only
-from cityculture.rdf_terms import to_oxigraph, to_rdflib
+from cityculture.rdf_terms import may_be_rewritten, to_oxigraph, to_rdflib
 from cityculture.resources import resource_dir, resource_path
 from cityculture.validate.findings import Finding, ValidationReport
 from cityculture.validate.shacl_compiler import (
@@ -65,15 +67,8 @@ from cityculture.validate.shacl_results import (
 CSP_NS = str(CSP)
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
-XSD_STRING = XSD_NS + "string"
 PATH_ALIASES = {CSP_NS + "qid": CSP_NS + "city"}
 _TEMPLATE = re.compile(r"\{[?$](\w+)\}")
-# lexical forms Oxigraph keeps as they are (the others are probed, see _find_rewritten)
-_CANONICAL = {
-    XSD_NS + "integer": re.compile(r"^(0|-?[1-9][0-9]*)$"),
-    XSD_NS + "decimal": re.compile(r"^(0|-?[1-9][0-9]*)(\.[0-9]*[1-9])?$|^-?0\.[0-9]*[1-9]$"),
-}
 
 
 def shape_files() -> list[Path]:
@@ -202,17 +197,6 @@ def to_rdflib_term(term: object) -> Node:
     return converted
 
 
-def _may_be_rewritten(literal: ox.Literal) -> bool:
-    """Tell whether Oxigraph might store the literal in another form than it was written."""
-    if literal.language:
-        return literal.language != literal.language.lower()
-    datatype = literal.datatype.value
-    if not datatype.startswith(XSD_NS) or datatype == XSD_STRING:
-        return False
-    canonical = _CANONICAL.get(datatype)
-    return canonical is None or not canonical.match(literal.value)
-
-
 @dataclass
 class DataGraph:
     """The data graph in an in-memory Oxigraph store, and what the store could not keep."""
@@ -316,8 +300,19 @@ def build_data_graph(
                 text = ox.serialize(triples[start:start + _LOAD_SLICE],
                                     format=ox.RdfFormat.N_TRIPLES)
                 store.bulk_load(input=text, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
-    _find_rewritten(data, [t for s in submissions for t in s.triples])
+    _find_rewritten(data, [t for s in submissions for t in _literal_triples(s)])
     return data
+
+
+def _literal_triples(submission: Submission) -> Iterable[ox.Triple]:
+    """Return the submission's triples that may hold a literal a store rewrites.
+
+    A serialised (tabular) submission keeps those aside as it is built; it gives each
+    observation one literal per property, so two of its literals can never be stored as one.
+    """
+    if isinstance(submission.triples, SerialisedTriples):
+        return submission.triples.rewritable
+    return submission.triples
 
 
 def _has_blank_nodes(triples: Sequence[ox.Triple]) -> bool:
@@ -331,7 +326,7 @@ def _find_rewritten(data: DataGraph, triples: list[ox.Triple]) -> None:
     objects = set(map(attrgetter("object"), triples))
     named = set(map(_as_oxigraph, data.named_targets))
     candidates = [o for o in objects | named
-                  if isinstance(o, ox.Literal) and _may_be_rewritten(o)]
+                  if isinstance(o, ox.Literal) and may_be_rewritten(o)]
     if not candidates:
         return
     probe = ox.Store()
@@ -420,31 +415,43 @@ def _unfaithful(data: DataGraph, check: CompiledCheck) -> bool:
 
 
 def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclResult]:
-    """Evaluate compiled checks on the data graph's store."""
+    """Evaluate compiled checks on the data graph's store, results in the checks' order.
+
+    The checks run on a pool of threads, one per core: Oxigraph evaluates a query without
+    holding Python's global lock, so independent checks use every core.
+    """
+    checks = list(checks)
+    workers = max(1, min(len(checks), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shacl") as pool:
+        batches = list(pool.map(partial(_run_check, data), checks))
+    return [result for batch in batches for result in batch]
+
+
+def _run_check(data: DataGraph, check: CompiledCheck) -> list[ShaclResult]:
+    """Evaluate one compiled check."""
     results: list[ShaclResult] = []
-    for check in checks:
-        solutions = data.store.query(_without_subclass_paths(data, check.query))
-        assert isinstance(solutions, ox.QuerySolutions)
-        variables = [v.value for v in solutions.variables]
-        templates = check.messages or (_default_message(check),)
-        sparql = check.component == SH.SPARQLConstraintComponent
-        for solution in solutions:
-            focus = data.term(solution["this"])
-            value = (data.term(solution["value"])
-                     if "value" in variables and solution["value"] is not None else None)
-            path = check.path
-            if sparql:
-                bound = solution["path"] if "path" in variables else None
-                path = URIRef(bound.value) if isinstance(bound, ox.NamedNode) else None
-                value = value if value is not None else focus
-            values = {name: solution[name] for name in variables if solution[name] is not None}
-            if "value" in values and value is not None:
-                values["value"] = to_oxigraph(value)
-            results.append(ShaclResult(
-                focus=focus, source_shape=check.source_shape, component=check.component,
-                severity=check.severity, path=path, value=value,
-                messages=tuple(_render(t, values) for t in templates),
-                source_constraint=check.source_constraint, code=check.code))
+    solutions = data.store.query(_without_subclass_paths(data, check.query))
+    assert isinstance(solutions, ox.QuerySolutions)
+    variables = [v.value for v in solutions.variables]
+    templates = check.messages or (_default_message(check),)
+    sparql = check.component == SH.SPARQLConstraintComponent
+    for solution in solutions:
+        focus = data.term(solution["this"])
+        value = (data.term(solution["value"])
+                 if "value" in variables and solution["value"] is not None else None)
+        path = check.path
+        if sparql:
+            bound = solution["path"] if "path" in variables else None
+            path = URIRef(bound.value) if isinstance(bound, ox.NamedNode) else None
+            value = value if value is not None else focus
+        values = {name: solution[name] for name in variables if solution[name] is not None}
+        if "value" in values and value is not None:
+            values["value"] = to_oxigraph(value)
+        results.append(ShaclResult(
+            focus=focus, source_shape=check.source_shape, component=check.component,
+            severity=check.severity, path=path, value=value,
+            messages=tuple(_render(t, values) for t in templates),
+            source_constraint=check.source_constraint, code=check.code))
     return results
 
 
