@@ -23,13 +23,12 @@ extra shapes file names with ``sh:targetNode``) are reported.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import cache
 from itertools import compress
 from operator import attrgetter
 from pathlib import Path
@@ -417,14 +416,25 @@ def _unfaithful(data: DataGraph, check: CompiledCheck) -> bool:
 def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclResult]:
     """Evaluate compiled checks on the data graph's store, results in the checks' order.
 
-    The checks run on a pool of threads, one per core: Oxigraph evaluates a query without
-    holding Python's global lock, so independent checks use every core.
+    Oxigraph evaluates a query without holding Python's global lock, so the checks run on
+    two threads: one takes the SPARQL constraints, which group and join whole tables and
+    take the most memory while they run, one after another; the other takes the core
+    constraints (counts, datatypes, classes, patterns...). Two large joins never run at the
+    same time, so the memory a validation takes follows the data graph, not the checks.
     """
     checks = list(checks)
-    workers = max(1, min(len(checks), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shacl") as pool:
-        batches = list(pool.map(partial(_run_check, data), checks))
-    return [result for batch in batches for result in batch]
+    sparql = [i for i, c in enumerate(checks) if c.component == SH.SPARQLConstraintComponent]
+    core = [i for i, c in enumerate(checks) if c.component != SH.SPARQLConstraintComponent]
+    found: dict[int, list[ShaclResult]] = {}
+
+    def run(indices: list[int]) -> None:
+        for index in indices:
+            found[index] = _run_check(data, checks[index])
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shacl") as pool:
+        for done in [pool.submit(run, part) for part in (sparql, core) if part]:
+            done.result()
+    return [result for index in range(len(checks)) for result in found[index]]
 
 
 def _run_check(data: DataGraph, check: CompiledCheck) -> list[ShaclResult]:
