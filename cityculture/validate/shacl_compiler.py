@@ -17,7 +17,9 @@ inverse-predicate path. Any other root is *handed over*: the engine gives it, wh
 pySHACL. A SPARQL constraint may carry ``csp:wholeGraphSelect``: the same test written for
 the whole graph at once (statistics computed once per group rather than once per focus
 node), which the compiler then prefers; the tests check that both forms give the same
-results.
+results. Such a query binds ``?this`` in every solution, so its (few) solutions are kept
+where ``?this`` is a focus node (``FILTER EXISTS``) instead of being joined with every focus
+node of the shape.
 
 Oxigraph stores numbers, booleans and dates in canonical form (``"01"^^xsd:integer`` is kept
 as ``"1"``, ``xsd:int`` as ``xsd:integer``). Each check therefore says whether its outcome
@@ -312,7 +314,8 @@ def _compile_sparql(shapes: Graph, root: Node, constraint: Node, focus: _Focus
                     ) -> CompiledCheck:
     if _deactivated(shapes, constraint):
         raise NotCompilable(f"deactivated SPARQL constraint {constraint.n3()}")
-    select = shapes.value(constraint, CSP.wholeGraphSelect) or shapes.value(constraint, SH.select)
+    whole_graph = shapes.value(constraint, CSP.wholeGraphSelect)
+    select = whole_graph or shapes.value(constraint, SH.select)
     if select is None:
         raise NotCompilable(f"SPARQL constraint {constraint.n3()} has no sh:select")
     text = str(select)
@@ -320,7 +323,11 @@ def _compile_sparql(shapes: Graph, root: Node, constraint: Node, focus: _Focus
         raise NotCompilable(f"SPARQL constraint {constraint.n3()} uses a pre-bound variable "
                             "other than $this")
     body = text.replace("$this", "?this")
-    query = f"{_prefixes(shapes, constraint)}\nSELECT * WHERE {{ {focus.pattern} {{ {body} }} }}"
+    if whole_graph is not None:  # binds ?this in every solution: its few solutions are tested
+        where = f"{{ {body} }} FILTER EXISTS {{ {focus.pattern} }}"
+    else:  # ?this may be unbound in a solution: joined with every focus node, as pre-bound
+        where = f"{focus.pattern} {{ {body} }}"
+    query = f"{_prefixes(shapes, constraint)}\nSELECT * WHERE {{ {where} }}"
     return CompiledCheck(
         query=query, root=root, source_shape=root, component=SH.SPARQLConstraintComponent,
         severity=shapes.value(root, SH.severity) or SH.Violation,  # type: ignore[arg-type]
