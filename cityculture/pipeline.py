@@ -176,8 +176,8 @@ def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
         if isinstance(backend, OxigraphBackend):
             with writing(backend, created=created):
                 for submission in submissions:
-                    backend.store.replace_graph(submission.graph_name,
-                                                ntriples_parts(submission.triples, current))
+                    backend.replace_graph(submission.iri,
+                                          ntriples_parts(submission.triples, current))
                 store_model_graphs(backend)
                 store_scheme(backend, scheme)
             return
@@ -235,7 +235,7 @@ def writing(backend: Backend, *, created: bool = False) -> Iterator[None]:
     writes are each one request (a graph replaced whole, a run written by updates).
     """
     if isinstance(backend, OxigraphBackend):
-        with all_or_nothing(backend.store, created=created):
+        with all_or_nothing(backend, created=created):
             yield
     else:
         yield

@@ -325,12 +325,10 @@ def assessed_graphs() -> tuple[dict[str, bytes], str]:
     from cityculture.assess.frameworks import resolve_framework
     from cityculture.assess.run import run_assessment
     from cityculture.ingest.reader import read_submission
-    from cityculture.store.embedded import EmbeddedStore
-
     data = Path(__file__).resolve().parent / "data"
-    store = EmbeddedStore()
+    store = OxigraphBackend()
     submission = read_submission(data / "tiny-cities.csv")
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     run = run_assessment(store, resolve_framework(data / "tiny-framework.ttl"))
     triples: dict[str, list[ox.Triple]] = collections.defaultdict(list)
     for quad in store.oxigraph:

@@ -15,7 +15,7 @@ from cityculture.ingest.reader import read_submission
 from cityculture.ingest.scheme import UnusableScheme, load_scheme
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.resources import resource_path
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 from cityculture.validate.engine import validate_submissions
 
 SCHEME = resource_path("examples", "own-indicators/scheme.ttl")
@@ -118,7 +118,7 @@ def test_cli_validate_and_load_with_scheme(tmp_path: Path) -> None:
     runner = CliRunner()
     refused = runner.invoke(main, ["load", str(CSV), "--store", str(store)])
     assert refused.exit_code == 1 and "UNKNOWN-INDICATOR" in refused.output
-    with EmbeddedStore(store) as embedded:
+    with OxigraphBackend(store) as embedded:
         assert embedded.graph_names() == []  # the refused load left the store as it was
     ok = runner.invoke(main, ["validate", str(CSV), str(TTL), "--scheme", str(SCHEME),
                               "--format", "json"])
@@ -126,17 +126,17 @@ def test_cli_validate_and_load_with_scheme(tmp_path: Path) -> None:
     loaded = runner.invoke(main, ["load", str(CSV), "--store", str(store), "--scheme",
                                   str(SCHEME)])
     assert loaded.exit_code == 0, loaded.output
-    with EmbeddedStore(store) as embedded:
+    with OxigraphBackend(store) as embedded:
         names = embedded.graph_names()
         assert any(n.startswith("https://w3id.org/cityculture/graph/scheme/") for n in names)
-        rows = list(embedded.oxigraph.query("""
+        rows = embedded.select("""
             PREFIX csp: <https://w3id.org/cityculture/ontology/>
             PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
             SELECT ?notation (SUM(?v) AS ?total) WHERE {
               GRAPH ?g { ?o csp:indicator ?i ; csp:value ?v }
               GRAPH ?s { ?i skos:notation ?notation }
-            } GROUP BY ?notation ORDER BY ?notation"""))
-    assert [(r[0].value, round(float(r[1].value), 2)) for r in rows] == [
+            } GROUP BY ?notation ORDER BY ?notation""")
+    assert [(str(r["notation"]), round(float(r["total"]), 2)) for r in rows] == [
         ("MS-01", 4.28), ("MS-02", 82.5)]
 
 

@@ -164,11 +164,11 @@ MALICIOUS = """
 
 
 def test_untrusted_data_is_escaped(tmp_path: Path) -> None:
-    from cityculture.store.embedded import EmbeddedStore
+    from cityculture.store.backends import OxigraphBackend
 
     text = MALICIOUS.replace('X"onmouseover="alert(3)', "X%22onmouseover%3D%22alert(3)")
-    with EmbeddedStore(tmp_path / "store") as store:
-        store.replace_graph(ox.NamedNode("https://w3id.org/cityculture/submission/evil"),
+    with OxigraphBackend(tmp_path / "store") as store:
+        store.replace_graph("https://w3id.org/cityculture/submission/evil",
                             ox.serialize(ox.parse(text, format=ox.RdfFormat.TURTLE),
                                          format=ox.RdfFormat.N_TRIPLES))
     done = cli("publish", str(tmp_path / "site"), "--store", str(tmp_path / "store"))

@@ -233,10 +233,10 @@ def test_untrusted_publisher_name_cannot_leave_the_script(tmp_path: Path) -> Non
     from cityculture.publish.describe import Publisher
     from cityculture.publish.site import publish_site
     from cityculture.publish.source import store_source
-    from cityculture.store.embedded import EmbeddedStore
+    from cityculture.store.backends import OxigraphBackend
 
-    with EmbeddedStore(tmp_path / "store") as store:
-        store.replace_graph(ox.NamedNode("https://w3id.org/cityculture/submission/x"),
+    with OxigraphBackend(tmp_path / "store") as store:
+        store.replace_graph("https://w3id.org/cityculture/submission/x",
                             '<https://w3id.org/cityculture/city/Q1> '
                             '<http://www.w3.org/2000/01/rdf-schema#label> "A" .\n')
     evil = '</script><script>alert(1)</script>&<!--'
