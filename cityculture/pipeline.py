@@ -67,7 +67,7 @@ class LoadOutcome:
 
 def read_files(files: Sequence[Path], *, body: str, input_format: str = "submission",
                scheme: Scheme | None = None) -> list[Submission]:
-    """Read every file (stage ``reading``); an unusable one raises one of ``INPUT_ERRORS``.
+    """Read every file (stage ``reading``); an unusable one raises ``UnusableInput``.
 
     ``scheme``: the researchers' own indicators and units, known besides the bundled ones.
     """
@@ -246,7 +246,7 @@ def accept(files: Sequence[Path], store: Backend, *, body: str = DEFAULT_BODY,
     """Ingest, validate and store files in an open store: stored only if all are accepted.
 
     Each file is validated against what the store accepted already; an unusable file raises
-    one of :data:`cityculture.ingest.reader.INPUT_ERRORS` before anything is validated.
+    :class:`~cityculture.ingest.errors.UnusableInput` before anything is validated.
 
     >>> from cityculture.resources import resource_path
     >>> store = OxigraphBackend()

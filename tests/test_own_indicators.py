@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from cityculture.cli import main
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.reader import read_submission
-from cityculture.ingest.scheme import UnusableScheme, load_scheme
+from cityculture.ingest.scheme import load_scheme
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.resources import resource_path
 from cityculture.store.backends import OxigraphBackend
@@ -102,7 +103,7 @@ def test_incomplete_declarations_are_refused_naming_file_concept_and_property(
         tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     path = _scheme_file(tmp_path, "my:MY-01 a skos:Concept ; "
                         + COMPLETE.replace(*change) + " .")
-    with pytest.raises(UnusableScheme) as caught:
+    with pytest.raises(UnusableInput) as caught:
         load_scheme([path], bundled=vocabulary().indicators)
     message = str(caught.value)
     assert message.startswith(str(path)) and "<https://example.org/my/MY-01>" in message
@@ -167,7 +168,7 @@ def test_a_bundled_indicator_keeps_its_unit(tmp_path: Path) -> None:
 @prefix ind: <https://w3id.org/cityculture/indicator/> .
 ind:CO-06 a skos:Concept ; skos:notation "CO-06" ; skos:prefLabel "Culture share"@en ;
     csp:unit unit:NUM ; csp:valueKind csp:percentage ; csp:direction csp:higherIsBetter .""")
-    with pytest.raises(UnusableScheme, match=r"CO-06 .* is a bundled indicator with csp:unit "
+    with pytest.raises(UnusableInput, match=r"CO-06 .* is a bundled indicator with csp:unit "
                                              r"<http://qudt.org/vocab/unit/PERCENT>"):
         load_scheme([path], bundled=vocabulary().indicators)
     restated = _scheme_file(tmp_path, """

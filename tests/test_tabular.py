@@ -14,10 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.tabular import (
     REQUIRED_COLUMNS,
     Table,
-    UnusableInput,
     cell_text,
     column_letter,
     normalise_header,

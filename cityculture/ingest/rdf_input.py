@@ -41,6 +41,7 @@ from rdflib.parser import PythonInputSource
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 RDF_SUFFIXES: dict[str, str] = {
@@ -70,7 +71,7 @@ _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _XML_ENCODING = re.compile(rb"""\A\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
 
 
-class UnsafeOrInvalidRDF(Exception):
+class UnsafeOrInvalidRDF(UnusableInput):
     """An RDF file that cannot be parsed, or that is refused for safety."""
 
     def __init__(
@@ -81,11 +82,8 @@ class UnsafeOrInvalidRDF(Exception):
         line: int | None = None,
         column: int | None = None,
     ) -> None:
-        self.path = path
-        self.message = " ".join(str(message).split())
-        self.line = line
+        super().__init__(path, " ".join(str(message).split()), line=line)
         self.column = column
-        super().__init__(str(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle with the keyword arguments (e.g. across worker processes)."""
