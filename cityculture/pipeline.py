@@ -23,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cityculture.assess.frameworks import Framework, resolve_framework
-from cityculture.assess.run import RUN_BASE, AssessmentRun
+from cityculture.assess.run import AssessmentRun
 from cityculture.assess.run import assess as assess_store
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import read_submission
@@ -31,7 +31,7 @@ from cityculture.ingest.scheme import Scheme
 from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission, file_digest
 from cityculture.ingest.vocabulary import vocabulary
-from cityculture.namespaces import SCHEME_GRAPH
+from cityculture.namespaces import CSP, RUN_BASE, SCHEME_GRAPH
 from cityculture.offline import run_without_network
 from cityculture.progress import Stage, stage
 from cityculture.publish.describe import Publisher
@@ -45,7 +45,7 @@ from cityculture.store.model_graphs import store_model_graphs
 from cityculture.validate.engine import validate_submissions
 from cityculture.validate.findings import ValidationReport
 
-_SOURCE_ROW = "https://w3id.org/cityculture/ontology/sourceRow"
+_SOURCE_ROW = str(CSP.sourceRow)
 
 
 DEFAULT_BODY = "unspecified submitting body"

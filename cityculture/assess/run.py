@@ -27,11 +27,11 @@ from rdflib import URIRef
 from cityculture.assess.frameworks import Framework
 from cityculture.assess.numerics import AssessmentError, ObservationTable, assess_table
 from cityculture.assess.run_graph import run_ntriples
+from cityculture.namespaces import RUN_BASE
 from cityculture.queries import load_query
 from cityculture.store.backends import Backend, OxigraphBackend, bind_values
 from cityculture.store.model_graphs import store_model_graphs
 
-RUN_BASE = "https://w3id.org/cityculture/run/"
 
 @dataclass(frozen=True)
 class AssessmentRun:
