@@ -8,26 +8,20 @@ import re
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS
 
 from cityculture.model import indicators_path, ontology_path
-from tests.publishing import ROOT, cli, published_site
+from tests.publishing import (  # noqa: F401 (base_fixture, site_fixture: fixtures used by name)
+    ROOT,
+    base_fixture,
+    cli,
+    site_fixture,
+)
 
 VOID = "http://rdfs.org/ns/void#"
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    return published_site().path
-
-
-@pytest.fixture(scope="module")
-def base() -> str:
-    return published_site().base
 
 
 def parse(path: Path) -> Graph:

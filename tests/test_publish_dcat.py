@@ -14,23 +14,18 @@ from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS
 
-from tests.publishing import published_site, request, shared_server
+from tests.publishing import (  # noqa: F401 (base_fixture, site_fixture: fixtures used by name)
+    base_fixture,
+    request,
+    shared_server,
+    site_fixture,
+)
 
 SHAPES = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "dcat-ap" / "3.0.1"
 VOID = "http://rdfs.org/ns/void#"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 LOCATION = URIRef("http://purl.org/dc/terms/Location")
 needs_shapes = pytest.mark.skipif(not SHAPES.is_dir(), reason="../shared DCAT-AP shapes absent")
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    return published_site().path
-
-
-@pytest.fixture(scope="module")
-def base() -> str:
-    return published_site().base
 
 
 @pytest.fixture(scope="module")
