@@ -23,8 +23,8 @@ class UnusableInput(ValueError):
     The command line ends with exit code 2 and this one line.
 
     ``str(exc)`` is one line: ``"<path>[, sheet '<sheet>']: [row N|line N][, column 'c']:
-    <message>"``. ``row`` counts spreadsheet rows (header = 1); ``line`` counts physical
-    lines of a text file and is used only for encoding problems.
+    <message>"`` (a column given by its number is not quoted). ``row`` counts spreadsheet rows
+    (header = 1); ``line`` counts physical lines of a text file.
     """
 
     def __init__(
@@ -45,18 +45,24 @@ class UnusableInput(ValueError):
         self.line = line
         super().__init__(self._render())
 
-    def _render(self) -> str:
-        head = str(self.path)
+    def _head(self) -> str:
+        """Return the file (and sheet) the message is about."""
         if self.sheet is not None:
-            head += f", sheet '{self.sheet}'"
+            return f"{self.path}, sheet '{self.sheet}'"
+        return str(self.path)
+
+    def _render(self) -> str:
         where = []
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.line is not None:
             where.append(f"line {self.line}")
-        if self.column is not None:
+        if isinstance(self.column, str):
             where.append(f"column '{self.column}'")
-        parts = [head, ", ".join(where), self.message] if where else [head, self.message]
+        elif self.column is not None:
+            where.append(f"column {self.column}")
+        parts = [self._head(), ", ".join(where), self.message] if where else [
+            self._head(), self.message]
         return _LINE_BREAKS.sub(" ", ": ".join(parts))
 
     def __str__(self) -> str:

@@ -72,42 +72,26 @@ _XML_ENCODING = re.compile(rb"""\A\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["
 
 
 class UnsafeOrInvalidRDF(UnusableInput):
-    """An RDF file that cannot be parsed, or that is refused for safety."""
+    """An RDF file that cannot be parsed, or that is refused for safety.
+
+    Its message names the file by its name: ``file: line L, column C: message``.
+    """
 
     def __init__(
         self,
         path: Path,
         message: str,
         *,
+        row: int | None = None,
+        column: str | int | None = None,
+        sheet: str | None = None,
         line: int | None = None,
-        column: int | None = None,
     ) -> None:
-        super().__init__(path, " ".join(str(message).split()), line=line)
-        self.column = column
+        super().__init__(path, " ".join(str(message).split()), row=row, column=column,
+                         sheet=sheet, line=line)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle with the keyword arguments (e.g. across worker processes)."""
-        return (_rebuild_error, (self.path, self.message, self.line, self.column))
-
-    def __str__(self) -> str:
-        """Return one line: ``file: line L, column C: message`` (unknown parts left out)."""
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        parts = [Path(self.path).name]
-        if where:
-            parts.append(", ".join(where))
-        parts.append(self.message)
-        return ": ".join(parts)
-
-
-def _rebuild_error(
-    path: Path, message: str, line: int | None, column: int | None
-) -> UnsafeOrInvalidRDF:
-    """Unpickle an :class:`UnsafeOrInvalidRDF`."""
-    return UnsafeOrInvalidRDF(path, message, line=line, column=column)
+    def _head(self) -> str:
+        return Path(self.path).name
 
 
 def parse_rdf(
