@@ -199,6 +199,7 @@ def test_cq11_failed_validations_from_report_graphs(tmp_path: Path) -> None:
                    ("city-b.csv", 3, "G (unit)", "UNIT-MISMATCH")}
 
 
+@pytest.mark.reasoner
 def test_hermit_classifies_cities_from_their_balance(assessed: tuple[OxigraphBackend, str]) -> None:
     from cityculture.assess.classify import classify_cities
 
