@@ -31,9 +31,11 @@ needs_java = pytest.mark.skipif(not java_available(), reason="HermiT needs Java,
 
 # What makes a test slow here is what it starts: a SPARQL server, a browser, a Java reasoner, a
 # pip install, a killed child process, the command line in a child process (tests/publishing.py:
-# the example published by one, `cityculture serve`), a whole assessment on rdflib's engine, or
-# pySHACL, the reference SHACL engine. Marking by those causes keeps `pytest -m "not slow"` the
-# everyday loop without a list of test names.
+# the example published by one, `cityculture serve`), a whole assessment on rdflib's engine,
+# pySHACL (the reference SHACL engine), a whole site published or every city's charts drawn
+# (markers), or the command line run against an on-disk store in every test of a module (a
+# validation and a store written per test, seconds each). Marking by those causes keeps
+# `pytest -m "not slow"` the everyday loop without a list of test names.
 SLOW_FIXTURES = {
     "oxigraph_server_url", "virtuoso",  # the shared SPARQL servers (tests/conftest_servers.py)
     "server_url",  # an Oxigraph server of a module's own
@@ -46,7 +48,9 @@ SLOW_MODULES = {
     "test_package_install", "test_publish_browser", "test_publish_crawl", "test_serve_load",
     "test_kill_during_load", "test_same_results_on_rdflib", "test_assess_backends",
     "test_assess_kill", "test_assess_sdg",
+    "test_cli_store", "test_hardening",  # the command line on an on-disk store, in every test
 }
+SLOW_MARKERS = ("reasoner", "charts", "publishes")
 
 
 def called_names(function: object) -> set[str]:
@@ -68,7 +72,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
         callspec = getattr(item, "callspec", None)
         params = callspec.id if callspec else ""
-        if (item.get_closest_marker("reasoner") or module in SLOW_MODULES
+        if (any(item.get_closest_marker(name) for name in SLOW_MARKERS)
+                or module in SLOW_MODULES
                 or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
                 or any(word in params for word in SLOW_PARAMETERS)
                 or SLOW_CALLS & called_names(getattr(item, "function", None))):

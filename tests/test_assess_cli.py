@@ -6,6 +6,7 @@ import json
 import struct
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cityculture.assess.frameworks import resolve_framework
@@ -48,6 +49,7 @@ def test_assess_refuses_invalid_input(tmp_path: Path) -> None:
     assert "VALUE-OUT-OF-RANGE" in result.output
 
 
+@pytest.mark.charts
 def test_assess_writes_charts_and_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     example = resource_path("examples", "gpci-2023-submission.csv")
