@@ -26,6 +26,8 @@ from cityculture.validate.shacl_compiler import compile_shapes
 from tests.test_shacl_core_suite import ENTRIES, SUITE
 from tests.test_validation import CASES, RDF_CASES, RDF_PREFIXES, write_csv
 
+pytestmark = pytest.mark.pyshacl  # every test here compares with pySHACL
+
 DATA = Path(__file__).parent / "data"
 # pySHACL takes "1"^^xsd:boolean for true in sh:uniqueLang (rdflib's literal values); the
 # suite says only the term true switches the constraint on, as the fast engine does.
