@@ -38,12 +38,17 @@ class UnusableInput(ValueError):
         line: int | None = None,
     ) -> None:
         self.path = path
-        self.message = message
+        self.message = self.kept(message)
         self.row = row
         self.column = column
         self.sheet = sheet
         self.line = line
         super().__init__(self._render())
+
+    @staticmethod
+    def kept(message: str) -> str:
+        """Return the message as the error keeps it (here: as given)."""
+        return message
 
     def _head(self) -> str:
         """Return the file (and sheet) the message is about."""

@@ -77,18 +77,10 @@ class UnsafeOrInvalidRDF(UnusableInput):
     Its message names the file by its name: ``file: line L, column C: message``.
     """
 
-    def __init__(
-        self,
-        path: Path,
-        message: str,
-        *,
-        row: int | None = None,
-        column: str | int | None = None,
-        sheet: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        super().__init__(path, " ".join(str(message).split()), row=row, column=column,
-                         sheet=sheet, line=line)
+    @staticmethod
+    def kept(message: str) -> str:
+        """Return the message on one line, its white space folded."""
+        return " ".join(str(message).split())
 
     def _head(self) -> str:
         return Path(self.path).name
