@@ -159,12 +159,12 @@ def run_engine(engine: str, corpus: Path, store_kind: str) -> dict[str, object]:
     """Load the corpus and assess it with ``engine`` (``baseline`` or ``cityculture``)."""
     import pyoxigraph as ox
 
-    from cityculture.store.embedded import EmbeddedStore
+    from cityculture.store.embedded import OxigraphBackend
 
     directory = (Path(tempfile.mkdtemp(prefix="cityculture-bench-store-"))
                  if store_kind == "disk" else None)
     start, cpu_start = time.perf_counter(), time.process_time()
-    store = EmbeddedStore(directory)
+    store = OxigraphBackend(directory)
     store.oxigraph.bulk_load(path=str(corpus), format=ox.RdfFormat.N_TRIPLES,
                              to_graph=ox.NamedNode(SUB))
     loaded = time.perf_counter()

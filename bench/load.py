@@ -50,7 +50,7 @@ def _child(method: str, where: str, corpus: Path, workdir: Path) -> dict[str, ob
         backend = OxigraphBackend(path)
         backend.replace_graph(SUB, data)
         seconds = time.perf_counter() - start
-        loaded = backend.store.count(SUB)
+        loaded = backend.count(SUB)
         backend.close()
     else:
         store = ox.Store(str(path)) if path is not None else ox.Store()

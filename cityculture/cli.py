@@ -35,8 +35,8 @@ from cityculture.cli_backend import (
     open_store,
     store_failure,
 )
-from cityculture.ingest.reader import INPUT_ERRORS
-from cityculture.ingest.scheme import Scheme, UnusableScheme, load_scheme
+from cityculture.ingest.errors import UnusableInput
+from cityculture.ingest.scheme import Scheme, load_scheme
 from cityculture.ingest.submission import Submission
 from cityculture.ingest.template import write_templates
 from cityculture.ingest.vocabulary import vocabulary
@@ -73,7 +73,6 @@ from cityculture.store.offline_query import run_user_query
 from cityculture.store.remote import EndpointError
 from cityculture.store.results import sparql_csv, sparql_json
 from cityculture.tables import render_table
-from cityculture.validate.engine import UnusableShapes
 from cityculture.validate.findings import ValidationReport
 
 # "\b" (a backspace) before a paragraph keeps click from rewrapping its lines.
@@ -271,7 +270,7 @@ def _scheme(files: tuple[Path, ...] | list[Path]) -> Scheme:
     """Read the researcher's scheme files; an unusable one ends with exit code 2 and one line."""
     try:
         return load_scheme(list(files), bundled=vocabulary().indicators)
-    except UnusableScheme as exc:
+    except UnusableInput as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
@@ -281,7 +280,7 @@ def _unusable_input_exits() -> Iterator[None]:
     """End the command with exit code 2 and one line when a file cannot be read at all."""
     try:
         yield
-    except INPUT_ERRORS as exc:
+    except UnusableInput as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
@@ -353,7 +352,7 @@ def validate(files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...], 
                 report = validate_against(submissions, backend, **options)
         else:
             report = validate_against(submissions, None, **options)
-    except UnusableShapes as exc:
+    except UnusableInput as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except NetworkNotRemovable as exc:

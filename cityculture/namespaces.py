@@ -31,6 +31,18 @@ MODEL_GRAPH = BASE + "graph/model"
 """The named graph of the ontology; the scheme and the cube structure are beside it."""
 SCHEME_GRAPH = BASE + "graph/scheme/"
 """Named graphs of the researchers' scheme files stored with the data, keyed by checksum."""
+FRAMEWORK_GRAPH = BASE + "graph/framework/"
+"""Named graphs of the frameworks assessments ran with: ``sha256-`` + the file's digest."""
+RUN_BASE = BASE + "run/"
+"""Each assessment run is a named graph under this base (a timestamp and a digest)."""
+UNKNOWN_CITY_CODE_BASE = CITY_BASE + "code/"
+"""Stands for a city code that no code list knows (so that the validator can name it)."""
+CATALOG = BASE + "catalog"
+"""The IRI of the published site's catalog, the entry point for harvesters."""
+DATASET = BASE + "dataset"
+"""The IRI of the whole published dataset (before rewriting to the publisher's base)."""
+SPARQL_SERVICE = BASE + "sparql"
+"""The IRI of the read-only SPARQL endpoint ``cityculture serve`` answers at."""
 
 PREFIXES: dict[str, Namespace] = {
     "csp": CSP,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cityculture.assess.frameworks import Framework, resolve_framework
-from cityculture.assess.run import RUN_BASE, AssessmentRun
+from cityculture.assess.run import AssessmentRun
 from cityculture.assess.run import assess as assess_store
 from cityculture.ingest.gpci import read_gpci
 from cityculture.ingest.reader import read_submission
@@ -31,7 +31,7 @@ from cityculture.ingest.scheme import Scheme
 from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission, file_digest
 from cityculture.ingest.vocabulary import vocabulary
-from cityculture.namespaces import SCHEME_GRAPH
+from cityculture.namespaces import CSP, RUN_BASE, SCHEME_GRAPH
 from cityculture.offline import run_without_network
 from cityculture.progress import Stage, stage
 from cityculture.publish.describe import Publisher
@@ -45,7 +45,7 @@ from cityculture.store.model_graphs import store_model_graphs
 from cityculture.validate.engine import validate_submissions
 from cityculture.validate.findings import ValidationReport
 
-_SOURCE_ROW = "https://w3id.org/cityculture/ontology/sourceRow"
+_SOURCE_ROW = str(CSP.sourceRow)
 
 
 DEFAULT_BODY = "unspecified submitting body"
@@ -67,7 +67,7 @@ class LoadOutcome:
 
 def read_files(files: Sequence[Path], *, body: str, input_format: str = "submission",
                scheme: Scheme | None = None) -> list[Submission]:
-    """Read every file (stage ``reading``); an unusable one raises one of ``INPUT_ERRORS``.
+    """Read every file (stage ``reading``); an unusable one raises ``UnusableInput``.
 
     ``scheme``: the researchers' own indicators and units, known besides the bundled ones.
     """
@@ -176,8 +176,8 @@ def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
         if isinstance(backend, OxigraphBackend):
             with writing(backend, created=created):
                 for submission in submissions:
-                    backend.store.replace_graph(submission.graph_name,
-                                                ntriples_parts(submission.triples, current))
+                    backend.replace_graph(submission.iri,
+                                          ntriples_parts(submission.triples, current))
                 store_model_graphs(backend)
                 store_scheme(backend, scheme)
             return
@@ -235,7 +235,7 @@ def writing(backend: Backend, *, created: bool = False) -> Iterator[None]:
     writes are each one request (a graph replaced whole, a run written by updates).
     """
     if isinstance(backend, OxigraphBackend):
-        with all_or_nothing(backend.store, created=created):
+        with all_or_nothing(backend, created=created):
             yield
     else:
         yield
@@ -246,7 +246,7 @@ def accept(files: Sequence[Path], store: Backend, *, body: str = DEFAULT_BODY,
     """Ingest, validate and store files in an open store: stored only if all are accepted.
 
     Each file is validated against what the store accepted already; an unusable file raises
-    one of :data:`cityculture.ingest.reader.INPUT_ERRORS` before anything is validated.
+    :class:`~cityculture.ingest.errors.UnusableInput` before anything is validated.
 
     >>> from cityculture.resources import resource_path
     >>> store = OxigraphBackend()

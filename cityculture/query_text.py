@@ -248,47 +248,6 @@ def has_dataset_clause(text: str) -> bool:
     return "FROM" in _keywords(text)
 
 
-_DECLARATION = re.compile(r"(?i)\b(?:PREFIX\s+[A-Za-z0-9_.\-]*:\s*|BASE\s*)(?=<)")
-
-
-def update_operations(text: str) -> list[str]:
-    r"""Split a SPARQL Update request into its operations, each with the declarations before it.
-
-    The operations are separated by ``;`` outside braces (strings, IRIs and comments are
-    masked first); every operation gets the ``PREFIX``/``BASE`` declarations made before it,
-    so each is a request of its own. For the project's own update files (trusted text).
-
-    >>> ops = update_operations("PREFIX ex: <http://e/#;> INSERT DATA { ex:a ex:b ';' } ;\n"
-    ...                         "DELETE WHERE { ex:a ?p ?o }")
-    >>> [op.split(">", 1)[1].strip() for op in ops]
-    ["INSERT DATA { ex:a ex:b ';' }", 'DELETE WHERE { ex:a ?p ?o }']
-    """
-    hidden = masked(text)
-    pieces: list[tuple[int, int]] = []
-    depth, start = 0, 0
-    for index, char in enumerate(hidden):
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == ";" and depth == 0:
-            pieces.append((start, index))
-            start = index + 1
-    pieces.append((start, len(text)))
-    operations: list[str] = []
-    declared = ""
-    for begin, end in pieces:
-        if not hidden[begin:end].strip():
-            continue  # nothing but space, comments (or a trailing ';')
-        operations.append(declared + text[begin:end].strip())
-        for match in _DECLARATION.finditer(text, begin, end):
-            if hidden[match.start()] == " ":
-                continue  # in a comment or a string
-            iri_end = text.index(">", match.end()) + 1
-            declared += text[match.start():iri_end] + "\n"
-    return operations
-
-
 def projected_variables(text: str) -> list[str]:
     """Return the variables a SELECT query projects, in order, read from its parse.
 

@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 _CACHE: dict[str, object] = {}
 COMMAND = [sys.executable, "-c", "from cityculture.cli import main; main()"]
@@ -58,6 +60,18 @@ def published_site() -> Site:
         assert done.returncode == 0, done.stderr
         _CACHE["site"] = Site(folder / "site", port)
     return _CACHE["site"]  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module", name="site")
+def site_fixture() -> Path:
+    """The folder of the published example (import into a test module to use as ``site``)."""
+    return published_site().path
+
+
+@pytest.fixture(scope="module", name="base")
+def base_fixture() -> str:
+    """The base IRI the example was published with (used as ``base``)."""
+    return published_site().base
 
 
 class Server:

@@ -6,6 +6,7 @@ import json
 import struct
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cityculture.assess.frameworks import resolve_framework
@@ -13,7 +14,7 @@ from cityculture.assess.sensitivity import rank_intervals
 from cityculture.cli import main
 from cityculture.ingest.reader import read_submission
 from cityculture.resources import resource_path
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -48,6 +49,7 @@ def test_assess_refuses_invalid_input(tmp_path: Path) -> None:
     assert "VALUE-OUT-OF-RANGE" in result.output
 
 
+@pytest.mark.charts
 def test_assess_writes_charts_and_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     example = resource_path("examples", "gpci-2023-submission.csv")
@@ -80,9 +82,9 @@ def test_gpci_json_input_with_gpci_framework() -> None:
 
 def test_sensitivity_repeats_with_the_same_seed() -> None:
     def intervals(seed: int) -> list[tuple[str, float, int, int]]:
-        store = EmbeddedStore()
+        store = OxigraphBackend()
         submission = read_submission(DATA / "tiny-cities.csv")
-        store.replace_graph(submission.graph_name, submission.ntriples())
+        store.replace_graph(submission.iri, submission.ntriples())
         found = rank_intervals(store, resolve_framework(DATA / "tiny-framework.ttl"),
                                samples=12, seed=seed, year=2023)
         # the samples are computed in memory: no run graph is left in the store

@@ -19,7 +19,7 @@ from cityculture.assess.run import assess
 from cityculture.cli import main
 from cityculture.ingest.reader import read_submission
 from cityculture.queries import load_query
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny-framework.ttl"
@@ -81,9 +81,9 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
 
 def test_a_misspelt_term_exits_2_with_one_finding_and_writes_nothing(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
-    with EmbeddedStore(store_dir) as store:
+    with OxigraphBackend(store_dir) as store:
         submission = read_submission(DATA / "tiny-cities.csv")
-        store.replace_graph(submission.graph_name, submission.ntriples())
+        store.replace_graph(submission.iri, submission.ntriples())
         before = store.dump_nquads()
     bad = edited(tmp_path, 'csp:aggregation csp:weightedMean ; rdfs:label "cohesion"',
                  'csp:aggregation csp:geometricMaen ; rdfs:label "cohesion"')
@@ -93,7 +93,7 @@ def test_a_misspelt_term_exits_2_with_one_finding_and_writes_nothing(tmp_path: P
     assert result.output.count("UNKNOWN-TERM") == 1
     assert f"{bad}: node <https://example.org/tiny/CO> (CO): csp:geometricMaen" in result.output
     assert "Traceback" not in result.output
-    with EmbeddedStore(store_dir) as store:
+    with OxigraphBackend(store_dir) as store:
         assert store.dump_nquads() == before
 
 
@@ -102,7 +102,7 @@ SELECT ?node ?city ?year (STR(?v) AS ?value) WHERE { GRAPH ?run {
   ?s csp:frameworkNode ?node ; csp:city ?city ; csp:refYear ?year ; csp:scoreValue ?v } }"""
 
 
-def scores(store: EmbeddedStore, run: str) -> set[tuple[str, str, str, str]]:
+def scores(store: OxigraphBackend, run: str) -> set[tuple[str, str, str, str]]:
     return {(str(r["node"]), str(r["city"]), str(r["year"]), str(r["value"]))
             for r in store.select(SCORES.replace("?run", f"<{run}>"))}
 
@@ -110,9 +110,9 @@ def scores(store: EmbeddedStore, run: str) -> set[tuple[str, str, str, str]]:
 def test_an_edited_copy_leaves_the_original_alone(tmp_path: Path) -> None:
     """The README's recipe: copy a framework, change a weight, run it; then run the original
     again. The copy has the same framework IRI and node IRIs."""
-    store = EmbeddedStore()
+    store = OxigraphBackend()
     submission = read_submission(DATA / "tiny-cities.csv")
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     original = resolve_framework(TINY)
     copy = resolve_framework(edited(tmp_path, 't:CO a csp:FrameworkNode ; csp:inFramework '
                                               '<https://example.org/tiny> ; csp:level 1 ;\n'

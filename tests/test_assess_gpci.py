@@ -10,8 +10,7 @@ import pytest
 from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
 from cityculture.ingest.gpci import read_gpci
-from cityculture.store.backends import Backend
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import Backend, OxigraphBackend
 from cityculture.store.remote import EndpointError
 from tests.test_backends import BACKENDS, make_backend
 
@@ -27,15 +26,15 @@ def gpci_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def assessed(gpci_path: Path) -> tuple[EmbeddedStore, str]:
-    store = EmbeddedStore()
+def assessed(gpci_path: Path) -> tuple[OxigraphBackend, str]:
+    store = OxigraphBackend()
     submission = read_gpci(gpci_path)
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     run = run_assessment(store, resolve_framework("gpci-2023"))
     return store, run.iri
 
 
-def scores(store: EmbeddedStore | Backend,
+def scores(store: OxigraphBackend | Backend,
            run: str) -> dict[tuple[str, str], tuple[float, int]]:
     rows = store.select(f"""
         PREFIX csp: <https://w3id.org/cityculture/ontology/>
@@ -50,7 +49,7 @@ def scores(store: EmbeddedStore | Backend,
             for r in rows}
 
 
-def test_every_published_score_is_reproduced(assessed: tuple[EmbeddedStore, str],
+def test_every_published_score_is_reproduced(assessed: tuple[OxigraphBackend, str],
                                              gpci_path: Path) -> None:
     store, run = assessed
     assert_reproduced(scores(store, run), gpci_path)
@@ -88,7 +87,7 @@ def assert_reproduced(computed: dict[tuple[str, str], tuple[float, int]],
                                                                          function)
 
 
-def test_ranks_follow_the_comprehensive_score(assessed: tuple[EmbeddedStore, str],
+def test_ranks_follow_the_comprehensive_score(assessed: tuple[OxigraphBackend, str],
                                               gpci_path: Path) -> None:
     store, run = assessed
     computed = scores(store, run)
@@ -98,7 +97,7 @@ def test_ranks_follow_the_comprehensive_score(assessed: tuple[EmbeddedStore, str
     assert order[0]["City Name"] == "London"
 
 
-def test_every_rank_counts_the_higher_scores(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_every_rank_counts_the_higher_scores(assessed: tuple[OxigraphBackend, str]) -> None:
     """Every rank of the run (groups, functions, Comprehensive) is 1 + the number of scores of
     the same node and year that are higher at 1e-9, counted here pair by pair; the run counts
     them through buckets and blocks (assess-03-ranks)."""
@@ -130,9 +129,9 @@ def test_changing_a_weight_is_changing_a_triple(tmp_path: Path, gpci_path: Path)
     assert changed != text
     path = tmp_path / "gpci-economy-twice.ttl"
     path.write_text(changed, encoding="utf-8")
-    store = EmbeddedStore()
+    store = OxigraphBackend()
     submission = read_gpci(gpci_path)
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     run = run_assessment(store, resolve_framework(path))
     computed = scores(store, run.iri)
     for record in json.loads(gpci_path.read_text(encoding="utf-8")):

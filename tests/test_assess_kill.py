@@ -97,6 +97,6 @@ def test_killed_during_runs(tmp_path: Path, data: tuple[bytes, int], delay: floa
         assert len(found) - len(finished) <= 1  # at most the run whose write completed last
         for run in found:
             assert backend.graph_ntriples(run).count(b"\n") == complete, run
-        assert not [g for g in backend.store.graph_names(include_staging=True) if "#" in g]
+        assert not [g for g in backend.graph_names(include_staging=True) if "#" in g]
     finally:
         backend.close()

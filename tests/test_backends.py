@@ -325,12 +325,10 @@ def assessed_graphs() -> tuple[dict[str, bytes], str]:
     from cityculture.assess.frameworks import resolve_framework
     from cityculture.assess.run import run_assessment
     from cityculture.ingest.reader import read_submission
-    from cityculture.store.embedded import EmbeddedStore
-
     data = Path(__file__).resolve().parent / "data"
-    store = EmbeddedStore()
+    store = OxigraphBackend()
     submission = read_submission(data / "tiny-cities.csv")
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     run = run_assessment(store, resolve_framework(data / "tiny-framework.ttl"))
     triples: dict[str, list[ox.Triple]] = collections.defaultdict(list)
     for quad in store.oxigraph:
@@ -415,6 +413,7 @@ WHERE { VALUES ?d { "2.5"^^xsd:double } }""")[0]
     assert got == expected
 
 
+@pytest.mark.usefixtures("virtuoso")
 def test_virtuoso_prints_doubles_with_six_digits(request: pytest.FixtureRequest) -> None:
     """Stored doubles keep their precision; Virtuoso prints six digits, STR() gives them all."""
     backend = make_backend("remote-virtuoso", request)
@@ -522,6 +521,7 @@ def test_failed_replace_on_the_server_leaves_previous_graph(
         backend.drop_graph(graph)
 
 
+@pytest.mark.usefixtures("virtuoso")
 def test_virtuoso_put_alone_is_not_atomic(request: pytest.FixtureRequest) -> None:
     """Why Virtuoso replaces through a staging graph: its GSP PUT loads up to the error."""
     backend = make_backend("remote-virtuoso", request, check_rdf=False, replace_mode="put")
@@ -611,6 +611,7 @@ def test_virtuoso_with_digest_auth(virtuoso: VirtuosoEndpoints) -> None:
         wrong.replace_graph(graph, V1)
 
 
+@pytest.mark.usefixtures("oxigraph_server_url")
 def test_open_backend_kinds(request: pytest.FixtureRequest, tmp_path: Any) -> None:
     on_disk = open_backend("oxigraph", path=tmp_path / "store")
     on_disk.replace_graph(str(EX["graph/disk"]), V1)

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from cityculture.cli import main
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.reader import read_submission
-from cityculture.ingest.scheme import UnusableScheme, load_scheme
-from cityculture.ingest.tabular import UnusableInput
+from cityculture.ingest.scheme import load_scheme
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.validate.causes import likely_causes
 from cityculture.validate.engine import result_keys, validate_submissions
@@ -135,7 +135,7 @@ def test_a_code_in_two_code_lists_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "other.ttl"
     other.write_text(CODE_LIST.replace("https://example.org/ine/municipios",
                                        "https://example.org/other/list"), encoding="utf-8")
-    with pytest.raises(UnusableScheme, match="'28079' is in two code lists"):
+    with pytest.raises(UnusableInput, match="'28079' is in two code lists"):
         load_scheme([codes, other])
 
 
@@ -143,7 +143,7 @@ def test_a_code_in_two_code_lists_is_refused(tmp_path: Path) -> None:
 def test_a_code_list_must_mint_http_iris(tmp_path: Path, space: str) -> None:
     codes = tmp_path / "codes.ttl"
     codes.write_text(CODE_LIST.replace(SPACE, space), encoding="utf-8")
-    with pytest.raises(UnusableScheme, match=r"void:uriSpace .* is not an http"):
+    with pytest.raises(UnusableInput, match=r"void:uriSpace .* is not an http"):
         load_scheme([codes])
 
 

@@ -21,7 +21,6 @@ from cityculture.ingest.reader import read_submission
 from cityculture.model import MODEL_GRAPH
 from cityculture.pipeline import store_submissions
 from cityculture.store.backends import OxigraphBackend, RdflibBackend
-from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.results import dataframe, select
 from tests.servers import VirtuosoEndpoints, free_port
 
@@ -39,7 +38,7 @@ def cc(*args: object) -> Result:
 
 
 def dump(store: Path) -> bytes:
-    with EmbeddedStore(store) as opened:
+    with OxigraphBackend(store) as opened:
         return opened.dump_nquads()
 
 
@@ -72,7 +71,7 @@ def assessed(loaded: Path) -> tuple[Path, str]:
 
 
 def test_load_stores_the_data_and_the_model(loaded: Path) -> None:
-    with EmbeddedStore(loaded) as store:
+    with OxigraphBackend(loaded) as store:
         names = store.graph_names()
     assert MODEL_GRAPH in names and MODEL_GRAPH + "/indicators" in names
     assert sum(n.startswith("https://w3id.org/cityculture/submission/") for n in names) == 1
@@ -119,15 +118,15 @@ def test_a_failed_store_puts_the_store_on_disk_back(loaded: Path,
     leftover checkpoint or discarded folder next to it."""
     before = dump(loaded)
     calls: list[str] = []
-    original = EmbeddedStore.replace_graph
+    original = OxigraphBackend.replace_graph
 
-    def fails_second(self: EmbeddedStore, name: object, data: object) -> None:
+    def fails_second(self: OxigraphBackend, name: object, data: object) -> None:
         calls.append(str(name))
         if len(calls) == 2:
             raise OSError("disk full")
         original(self, name, data)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(EmbeddedStore, "replace_graph", fails_second)
+    monkeypatch.setattr(OxigraphBackend, "replace_graph", fails_second)
     backend = OxigraphBackend(loaded)
     with pytest.raises(OSError, match="disk full"):
         store_submissions(backend, [read_submission(DATA / "tabular" / "clean.csv"),

@@ -21,7 +21,7 @@ from cityculture.assess.run import run_assessment
 from cityculture.ingest.observations import CITY_BASE
 from cityculture.ingest.reader import read_submission
 from cityculture.queries import bind_parameters, load_query
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 from cityculture.validate.engine import validate_submissions
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -30,21 +30,21 @@ ALPHA, BETA, GAMMA, DELTA, EPSILON = (URIRef(CITY_BASE + q) for q in
 
 
 @pytest.fixture(scope="module")
-def assessed() -> tuple[EmbeddedStore, str]:
-    store = EmbeddedStore()
+def assessed() -> tuple[OxigraphBackend, str]:
+    store = OxigraphBackend()
     submission = read_submission(DATA / "tiny-cities.csv")
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     run = run_assessment(store, resolve_framework(DATA / "tiny-framework.ttl"))
     return store, run.iri
 
 
-def ask(store: EmbeddedStore, name: str, **params: object) -> list[dict]:
+def ask(store: OxigraphBackend, name: str, **params: object) -> list[dict]:
     bindings = {k: (v if isinstance(v, URIRef | Literal) else Literal(v))
                 for k, v in params.items()}
-    return store.select(bind_parameters(load_query(name).text, bindings))
+    return store.select(load_query(name).text, bindings)
 
 
-def test_cq4_scores_indices_and_ranks(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq4_scores_indices_and_ranks(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     rows = ask(store, "cq04-city-scores", run=URIRef(run), city=ALPHA, year=2023)
     got = {str(r["code"]): (round(float(r["score"]), 4), int(r["rank"])) for r in rows}
@@ -56,7 +56,7 @@ def test_cq4_scores_indices_and_ranks(assessed: tuple[EmbeddedStore, str]) -> No
     assert beta["HARD"] == (50.0, 3)  # Alpha and Delta tie at 100, rank 1
 
 
-def test_cq4_not_scored_with_reason(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq4_not_scored_with_reason(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     rows = ask(store, "cq04-city-scores", run=URIRef(run), city=EPSILON, year=2023)
     by_code = {str(r["code"]): r for r in rows}
@@ -67,7 +67,7 @@ def test_cq4_not_scored_with_reason(assessed: tuple[EmbeddedStore, str]) -> None
     assert by_code["HARD"]["score"] is None and by_code["HARD"]["notScoredReason"] is not None
 
 
-def test_cq5_balance_quadrants_and_dislocation(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq5_balance_quadrants_and_dislocation(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     rows = ask(store, "cq05-soft-hard-balance", run=URIRef(run), year=2023)
     got = {r["city"]: (round(float(r["gap"]), 2), str(r["quadrant"]), r["dislocated"].toPython())
@@ -83,7 +83,7 @@ def test_cq5_balance_quadrants_and_dislocation(assessed: tuple[EmbeddedStore, st
     assert ratios[GAMMA] is None  # hard power index 0
 
 
-def test_cq6_peer_learning(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq6_peer_learning(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     rows = ask(store, "cq06-peer-learning", run=URIRef(run), city=GAMMA, year=2023)
     got = {(str(r["elementLabel"]), r["peer"], str(r["comparable"]), str(r["relation"]))
@@ -97,7 +97,7 @@ def test_cq6_peer_learning(assessed: tuple[EmbeddedStore, str]) -> None:
     assert {(r["peer"], str(r["relation"])) for r in beta} == {(ALPHA, "draws lessons from")}
 
 
-def test_cq7_national_share(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq7_national_share(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     rows = ask(store, "cq07-national-share", run=URIRef(run), year=2023)
     got = {r["city"]: (str(r["country"]), round(float(r["share"]), 4), r["leads"].toPython())
@@ -109,15 +109,15 @@ def test_cq7_national_share(assessed: tuple[EmbeddedStore, str]) -> None:
     }
 
 
-def test_cq10_provenance_down_to_file_and_row(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq10_provenance_down_to_file_and_row(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     (soft,) = [r for r in ask(store, "cq04-city-scores", run=URIRef(run), city=ALPHA, year=2023)
                if str(r["code"]) == "SOFT"]
-    score_iri = store.select(bind_parameters("""
+    score_iri = store.select("""
         PREFIX csp: <https://w3id.org/cityculture/ontology/>
         SELECT ?s WHERE { GRAPH ?run { ?s csp:frameworkNode ?node ; csp:city ?city ;
                                           csp:refYear 2023 } }""",
-        {"run": URIRef(run), "node": soft["node"], "city": ALPHA}))[0]["s"]
+        {"run": URIRef(run), "node": soft["node"], "city": ALPHA})[0]["s"]
     rows = ask(store, "cq10-provenance", score=score_iri)
     got = {(str(r["indicator"]).rsplit("/", 1)[-1], str(r["file"]), int(r["row"]),
             float(r["value"])) for r in rows}
@@ -126,7 +126,7 @@ def test_cq10_provenance_down_to_file_and_row(assessed: tuple[EmbeddedStore, str
         "https://w3id.org/cityculture/ontology/minMax"}
 
 
-def test_cq12_change_between_years(assessed: tuple[EmbeddedStore, str]) -> None:
+def test_cq12_change_between_years(assessed: tuple[OxigraphBackend, str]) -> None:
     store, run = assessed
     rows = ask(store, "cq12-year-change", run=URIRef(run), city=ALPHA, **{"from": 2022, "to": 2023})
     got = {str(r["code"]): (round(float(r["change"]), 2), int(r["rankChange"])) for r in rows}
@@ -135,7 +135,7 @@ def test_cq12_change_between_years(assessed: tuple[EmbeddedStore, str]) -> None:
     assert got["HARD"] == (0.0, 0)
 
 
-def test_compare_runs_after_a_weight_change(assessed: tuple[EmbeddedStore, str],
+def test_compare_runs_after_a_weight_change(assessed: tuple[OxigraphBackend, str],
                                             tmp_path: Path) -> None:
     store, run = assessed
     text = (DATA / "tiny-framework.ttl").read_text(encoding="utf-8")
@@ -199,7 +199,8 @@ def test_cq11_failed_validations_from_report_graphs(tmp_path: Path) -> None:
                    ("city-b.csv", 3, "G (unit)", "UNIT-MISMATCH")}
 
 
-def test_hermit_classifies_cities_from_their_balance(assessed: tuple[EmbeddedStore, str]) -> None:
+@pytest.mark.reasoner
+def test_hermit_classifies_cities_from_their_balance(assessed: tuple[OxigraphBackend, str]) -> None:
     from cityculture.assess.classify import classify_cities
 
     store, run = assessed
@@ -212,8 +213,8 @@ def test_hermit_classifies_cities_from_their_balance(assessed: tuple[EmbeddedSto
         GAMMA: {"CityInDislocation"},
         DELTA: {"CityInDislocation"},
     }
-    written = store.select(bind_parameters("""
+    written = store.select("""
         PREFIX csp: <https://w3id.org/cityculture/ontology/>
         SELECT ?city WHERE { GRAPH ?run { ?city a csp:CityInDislocation } }""",
-        {"run": URIRef(run)}))
+        {"run": URIRef(run)})
     assert {r["city"] for r in written} == {BETA, GAMMA, DELTA}

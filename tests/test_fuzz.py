@@ -1,7 +1,7 @@
 """Property-based fuzzing of what comes in: tabular ingest, RDF ingest and the validator.
 
 For any input, a reader either returns a submission or raises one of the documented input
-errors (``INPUT_ERRORS``: one line naming the file); the validator returns a report. Nothing
+errors (``UnusableInput``: one line naming the file); the validator returns a report. Nothing
 else may escape, and no example may run longer than ``LIMIT_S`` (a SIGALRM guard turns a
 hang into a failure). The number of examples is bounded so CI runs this on every
 submission; set ``CITYCULTURE_FUZZ_EXAMPLES`` for a longer campaign.
@@ -20,7 +20,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cityculture.ingest.reader import INPUT_ERRORS, read_submission
+from cityculture.ingest.errors import UnusableInput
+from cityculture.ingest.reader import read_submission
 from cityculture.validate.engine import validate_submissions
 
 EXAMPLES = int(os.environ.get("CITYCULTURE_FUZZ_EXAMPLES", "40"))
@@ -55,7 +56,7 @@ def read(data: bytes, suffix: str) -> object:
         with time_limit():
             try:
                 return read_submission(path, body="fuzz")
-            except INPUT_ERRORS as exc:
+            except UnusableInput as exc:
                 message = str(exc)
                 assert "\n" not in message and path.name in message
                 return exc
@@ -89,7 +90,7 @@ def test_any_bytes_are_read_or_refused(data: bytes, suffix: str) -> None:
 @given(st.lists(ROW, max_size=8), st.sampled_from([",", ";", "\t"]))
 def test_tabular_rows_are_read_and_validated(rows: list[list[str]], delimiter: str) -> None:
     submission = read(to_csv(rows, delimiter), ".csv")
-    if isinstance(submission, INPUT_ERRORS):
+    if isinstance(submission, UnusableInput):
         return
     with time_limit():
         report = validate_submissions([submission])  # type: ignore[list-item]
@@ -111,7 +112,7 @@ def test_turtle_and_ntriples_are_read_or_refused(triples: list[tuple[str, str, s
                                                  suffix: str, noise: str) -> None:
     text = "\n".join(f"{s} {p} {o} ." for s, p, o in triples) + noise
     submission = read(text.encode("utf-8", "surrogatepass"), suffix)
-    if not isinstance(submission, INPUT_ERRORS):
+    if not isinstance(submission, UnusableInput):
         with time_limit():
             validate_submissions([submission])  # type: ignore[list-item]
 

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cityculture.cli import main
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 
 HEADER = "city_qid,city_name,country,indicator,year,value,unit,source"
 GOOD = ["Q90,Paris,FR,CO-01,2023,4,NUM,UNESCO", "Q64,Berlin,DE,CO-01,2023,3,NUM,UNESCO"]
@@ -74,7 +74,7 @@ def store(tmp_path: Path) -> Path:
 
 
 def dump(path: Path) -> bytes:
-    with EmbeddedStore(path) as opened:
+    with OxigraphBackend(path) as opened:
         return opened.dump_nquads()
 
 

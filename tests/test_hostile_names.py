@@ -44,6 +44,7 @@ def test_tex_in_a_city_name_is_drawn_as_text(tmp_path: Path, name: str) -> None:
     assert f"<!-- {name.replace('--', '- -')} -->" in svg.replace("&amp;", "&") or name in svg
 
 
+@pytest.mark.publishes
 def test_tex_in_a_city_name_does_not_stop_publishing(tmp_path: Path) -> None:
     store = tmp_path / "store"
     assert cc("load", submission(tmp_path / "tex.csv", NAMES[0]), "--store", store
@@ -84,6 +85,7 @@ def test_jsonld_without_hostile_iris_keeps_its_compact_keys() -> None:
     assert "rdfs:label" in document["@graph"][0]
 
 
+@pytest.mark.publishes
 def test_a_published_twin_does_not_take_a_hostile_predicate_for_the_name(tmp_path: Path
                                                                          ) -> None:
     data = tmp_path / "names.ttl"

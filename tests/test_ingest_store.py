@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from cityculture.cli import main
 from cityculture.ingest.reader import read_submission
 from cityculture.resources import resource_path
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 from cityculture.validate.engine import validate_submissions
 
 from .test_validation import CASES, CLEAN, HEADER, write_csv
@@ -71,7 +71,7 @@ def test_xlsx_findings_name_the_sheet(tmp_path: Path) -> None:
 
 
 def _dump(store_dir: Path) -> bytes:
-    with EmbeddedStore(store_dir) as store:
+    with OxigraphBackend(store_dir) as store:
         return store.dump_nquads()
 
 
@@ -92,11 +92,11 @@ def test_refused_load_leaves_store_unchanged(tmp_path: Path) -> None:
 
 
 def test_reload_replaces_the_submission_graph(tmp_path: Path) -> None:
-    store = EmbeddedStore(tmp_path / "store")
+    store = OxigraphBackend(tmp_path / "store")
     submission = read_submission(write_csv(tmp_path / "a.csv", CLEAN))
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     first = store.count(submission.iri)
-    store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     assert store.count(submission.iri) == first == len(submission.triples)
     assert store.graph_names() == [submission.iri]
 

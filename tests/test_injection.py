@@ -20,7 +20,6 @@ from rdflib import Literal
 from cityculture.cli import main
 from cityculture.queries import sparql_term
 from cityculture.store.backends import OxigraphBackend, RdflibBackend
-from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.remote import RemoteBackend
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -75,13 +74,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     assert cc("load", DATA / "tiny-cities.csv", "--store", path).exit_code == 0
     assert cc("assess", "--store", path, "--framework", DATA / "tiny-framework.ttl"
               ).exit_code == 0
-    with EmbeddedStore(path) as opened:
+    with OxigraphBackend(path) as opened:
         run = next(n for n in opened.graph_names() if "/run/" in n)
     return path, run
 
 
 def _dump(path: Path) -> bytes:
-    with EmbeddedStore(path) as opened:
+    with OxigraphBackend(path) as opened:
         return opened.dump_nquads()
 
 
@@ -154,7 +153,7 @@ def test_a_hostile_submitting_body_is_stored_as_text(tmp_path: Path) -> None:
     names = cc("query", ask, "--store", path, "--format", "json")
     bindings = json.loads(names.stdout)["results"]["bindings"]
     assert [b["name"]["value"] for b in bindings] == [EVIL]
-    with EmbeddedStore(path) as opened:
+    with OxigraphBackend(path) as opened:
         stored = [g for g in opened.graph_names() if "/graph/model" not in g]
         assert len(stored) == 1  # the submission, beside the model graphs
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny-cities.csv"
@@ -57,7 +57,7 @@ def _disk_size(path: Path) -> int:
 
 
 def _nquads(store: Path) -> bytes:
-    with EmbeddedStore(store) as opened:
+    with OxigraphBackend(store) as opened:
         return opened.dump_nquads()
 
 

@@ -11,11 +11,12 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from cityculture.cli import main
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.reader import read_submission
-from cityculture.ingest.scheme import UnusableScheme, load_scheme
+from cityculture.ingest.scheme import load_scheme
 from cityculture.ingest.vocabulary import vocabulary
 from cityculture.resources import resource_path
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 from cityculture.validate.engine import validate_submissions
 
 SCHEME = resource_path("examples", "own-indicators/scheme.ttl")
@@ -102,7 +103,7 @@ def test_incomplete_declarations_are_refused_naming_file_concept_and_property(
         tmp_path: Path, change: tuple[str, str], expected: str) -> None:
     path = _scheme_file(tmp_path, "my:MY-01 a skos:Concept ; "
                         + COMPLETE.replace(*change) + " .")
-    with pytest.raises(UnusableScheme) as caught:
+    with pytest.raises(UnusableInput) as caught:
         load_scheme([path], bundled=vocabulary().indicators)
     message = str(caught.value)
     assert message.startswith(str(path)) and "<https://example.org/my/MY-01>" in message
@@ -118,7 +119,7 @@ def test_cli_validate_and_load_with_scheme(tmp_path: Path) -> None:
     runner = CliRunner()
     refused = runner.invoke(main, ["load", str(CSV), "--store", str(store)])
     assert refused.exit_code == 1 and "UNKNOWN-INDICATOR" in refused.output
-    with EmbeddedStore(store) as embedded:
+    with OxigraphBackend(store) as embedded:
         assert embedded.graph_names() == []  # the refused load left the store as it was
     ok = runner.invoke(main, ["validate", str(CSV), str(TTL), "--scheme", str(SCHEME),
                               "--format", "json"])
@@ -126,17 +127,17 @@ def test_cli_validate_and_load_with_scheme(tmp_path: Path) -> None:
     loaded = runner.invoke(main, ["load", str(CSV), "--store", str(store), "--scheme",
                                   str(SCHEME)])
     assert loaded.exit_code == 0, loaded.output
-    with EmbeddedStore(store) as embedded:
+    with OxigraphBackend(store) as embedded:
         names = embedded.graph_names()
         assert any(n.startswith("https://w3id.org/cityculture/graph/scheme/") for n in names)
-        rows = list(embedded.oxigraph.query("""
+        rows = embedded.select("""
             PREFIX csp: <https://w3id.org/cityculture/ontology/>
             PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
             SELECT ?notation (SUM(?v) AS ?total) WHERE {
               GRAPH ?g { ?o csp:indicator ?i ; csp:value ?v }
               GRAPH ?s { ?i skos:notation ?notation }
-            } GROUP BY ?notation ORDER BY ?notation"""))
-    assert [(r[0].value, round(float(r[1].value), 2)) for r in rows] == [
+            } GROUP BY ?notation ORDER BY ?notation""")
+    assert [(str(r["notation"]), round(float(r["total"]), 2)) for r in rows] == [
         ("MS-01", 4.28), ("MS-02", 82.5)]
 
 
@@ -167,7 +168,7 @@ def test_a_bundled_indicator_keeps_its_unit(tmp_path: Path) -> None:
 @prefix ind: <https://w3id.org/cityculture/indicator/> .
 ind:CO-06 a skos:Concept ; skos:notation "CO-06" ; skos:prefLabel "Culture share"@en ;
     csp:unit unit:NUM ; csp:valueKind csp:percentage ; csp:direction csp:higherIsBetter .""")
-    with pytest.raises(UnusableScheme, match=r"CO-06 .* is a bundled indicator with csp:unit "
+    with pytest.raises(UnusableInput, match=r"CO-06 .* is a bundled indicator with csp:unit "
                                              r"<http://qudt.org/vocab/unit/PERCENT>"):
         load_scheme([path], bundled=vocabulary().indicators)
     restated = _scheme_file(tmp_path, """

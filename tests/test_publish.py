@@ -8,26 +8,20 @@ import re
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS
 
 from cityculture.model import indicators_path, ontology_path
-from tests.publishing import ROOT, cli, published_site
+from tests.publishing import (  # noqa: F401 (base_fixture, site_fixture: fixtures used by name)
+    ROOT,
+    base_fixture,
+    cli,
+    site_fixture,
+)
 
 VOID = "http://rdfs.org/ns/void#"
 RDF_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".rdf": "xml"}
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    return published_site().path
-
-
-@pytest.fixture(scope="module")
-def base() -> str:
-    return published_site().base
 
 
 def parse(path: Path) -> Graph:
@@ -164,11 +158,11 @@ MALICIOUS = """
 
 
 def test_untrusted_data_is_escaped(tmp_path: Path) -> None:
-    from cityculture.store.embedded import EmbeddedStore
+    from cityculture.store.backends import OxigraphBackend
 
     text = MALICIOUS.replace('X"onmouseover="alert(3)', "X%22onmouseover%3D%22alert(3)")
-    with EmbeddedStore(tmp_path / "store") as store:
-        store.replace_graph(ox.NamedNode("https://w3id.org/cityculture/submission/evil"),
+    with OxigraphBackend(tmp_path / "store") as store:
+        store.replace_graph("https://w3id.org/cityculture/submission/evil",
                             ox.serialize(ox.parse(text, format=ox.RdfFormat.TURTLE),
                                          format=ox.RdfFormat.N_TRIPLES))
     done = cli("publish", str(tmp_path / "site"), "--store", str(tmp_path / "store"))

@@ -14,23 +14,18 @@ from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SH, SKOS
 
-from tests.publishing import published_site, request, shared_server
+from tests.publishing import (  # noqa: F401 (base_fixture, site_fixture: fixtures used by name)
+    base_fixture,
+    request,
+    shared_server,
+    site_fixture,
+)
 
 SHAPES = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "dcat-ap" / "3.0.1"
 VOID = "http://rdfs.org/ns/void#"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 LOCATION = URIRef("http://purl.org/dc/terms/Location")
 needs_shapes = pytest.mark.skipif(not SHAPES.is_dir(), reason="../shared DCAT-AP shapes absent")
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    return published_site().path
-
-
-@pytest.fixture(scope="module")
-def base() -> str:
-    return published_site().base
 
 
 @pytest.fixture(scope="module")
@@ -233,10 +228,10 @@ def test_untrusted_publisher_name_cannot_leave_the_script(tmp_path: Path) -> Non
     from cityculture.publish.describe import Publisher
     from cityculture.publish.site import publish_site
     from cityculture.publish.source import store_source
-    from cityculture.store.embedded import EmbeddedStore
+    from cityculture.store.backends import OxigraphBackend
 
-    with EmbeddedStore(tmp_path / "store") as store:
-        store.replace_graph(ox.NamedNode("https://w3id.org/cityculture/submission/x"),
+    with OxigraphBackend(tmp_path / "store") as store:
+        store.replace_graph("https://w3id.org/cityculture/submission/x",
                             '<https://w3id.org/cityculture/city/Q1> '
                             '<http://www.w3.org/2000/01/rdf-schema#label> "A" .\n')
     evil = '</script><script>alert(1)</script>&<!--'

@@ -8,14 +8,13 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from cityculture.publish.site import publish_site
 from cityculture.publish.source import store_source
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 from tests.publishing import ROOT, cli
 
 BASE = "https://w3id.org/cityculture/"
@@ -52,7 +51,7 @@ def test_republish_writes_what_changed_and_removes_stale_files(tmp_path: Path) -
     assert again.rewritten == 0 and again.removed == []
     assert mtimes(site) == before
 
-    with EmbeddedStore(store) as stored:
+    with OxigraphBackend(store) as stored:
         graphs = set(stored.graph_names())
     done = cli("load", str(other_cities(tmp_path)), "--store", str(store), "--body", "Test body")
     assert done.returncode == 0, done.stderr
@@ -72,9 +71,9 @@ def test_republish_writes_what_changed_and_removes_stale_files(tmp_path: Path) -
         assert str(description.value(node, DCTERMS.issued)) == issued, part
         assert str(description.value(node, DCTERMS.modified)) == modified, part
 
-    with EmbeddedStore(store) as stored:  # the second submission is withdrawn
+    with OxigraphBackend(store) as stored:  # the second submission is withdrawn
         (second,) = set(stored.graph_names()) - graphs
-        stored.oxigraph.remove_graph(ox.NamedNode(second))
+        stored.drop_graph(second)
     shrunk = publish_site(store_source(store), site, today=date(2026, 3, 1))
     assert set(shrunk.removed) == new
     assert not (site / "city" / "Q2001.html").exists()

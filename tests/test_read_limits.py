@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cityculture.ingest.limits import DEFAULT_LIMITS
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend
 from tests import hostile_files as hostile
 from tests.test_hardening import GOOD, write
 from tests.test_serve import Listener
@@ -52,7 +52,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def dump(path: Path) -> bytes:
-    with EmbeddedStore(path) as opened:
+    with OxigraphBackend(path) as opened:
         return opened.dump_nquads()
 
 
@@ -101,7 +101,7 @@ def test_what_a_sheet_declares_or_leaves_empty_costs_nothing(
     assert code == 0, output
     assert seconds < SECONDS
     assert peak_of_children() < PEAK_BYTES
-    with EmbeddedStore(tmp_path / "store") as opened:
+    with OxigraphBackend(tmp_path / "store") as opened:
         assert b"Paris" in opened.dump_nquads()
 
 

@@ -10,8 +10,7 @@ from cityculture.assess.frameworks import resolve_framework
 from cityculture.assess.run import run_assessment
 from cityculture.ingest.reader import read_submission
 from cityculture.queries import bind_parameters, load_query
-from cityculture.store.backends import RdflibBackend
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.backends import OxigraphBackend, RdflibBackend
 
 DATA = Path(__file__).resolve().parent / "data"
 RUN = "https://w3id.org/cityculture/run/cross-backend"
@@ -27,17 +26,14 @@ def normalise(rows: list[dict]) -> list[tuple]:
     return sorted(tuple(sorted((k, key(v)) for k, v in row.items())) for row in rows)
 
 
-def assessed(store: EmbeddedStore | RdflibBackend) -> None:
+def assessed(store: OxigraphBackend | RdflibBackend) -> None:
     submission = read_submission(DATA / "tiny-cities.csv")
-    if isinstance(store, RdflibBackend):
-        store.replace_graph(submission.iri, submission.ntriples())
-    else:
-        store.replace_graph(submission.graph_name, submission.ntriples())
+    store.replace_graph(submission.iri, submission.ntriples())
     run_assessment(store, resolve_framework(DATA / "tiny-framework.ttl"), run_iri=RUN)
 
 
 def test_cq_results_equal_on_both_engines() -> None:
-    oxigraph, reference = EmbeddedStore(), RdflibBackend()
+    oxigraph, reference = OxigraphBackend(), RdflibBackend()
     assessed(oxigraph)
     assessed(reference)
     run = URIRef(RUN)

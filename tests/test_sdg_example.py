@@ -52,6 +52,7 @@ def test_verification_names_an_indicator_whose_bounds_are_off() -> None:
                                                f"({keys[5]}): off by")
 
 
+@pytest.mark.large_file
 def test_submission_validates_with_its_framework() -> None:
     scheme = load_scheme([EXAMPLE / "framework.ttl"], bundled=vocabulary().indicators)
     assert len(scheme.indicators) == 85
@@ -73,6 +74,7 @@ def test_submission_validates_with_its_framework() -> None:
                for c in cities)
 
 
+@pytest.mark.large_file
 def test_without_its_framework_the_summary_names_both_causes() -> None:
     result = CliRunner().invoke(main, ["validate", str(EXAMPLE / "submission.csv")])
     assert result.exit_code == 1

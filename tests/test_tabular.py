@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import pickle
 import time
 import tracemalloc
 import zipfile
@@ -14,10 +15,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.tabular import (
     REQUIRED_COLUMNS,
     Table,
-    UnusableInput,
     cell_text,
     column_letter,
     normalise_header,
@@ -408,6 +409,13 @@ def test_message_format_with_sheet_is_one_line() -> None:
     assert str(exc) == "x.xlsx, sheet 'Data': row 4, column 'year': bad year"
     assert (exc.path, exc.row, exc.column, exc.sheet) == (Path("x.xlsx"), 4, "year", "Data")
     assert str(UnusableInput(Path("a.csv"), "m", line=3)) == "a.csv: line 3: m"
+
+
+def test_the_error_crosses_processes_whole() -> None:
+    exc = UnusableInput(Path("x.xlsx"), "bad", row=4, column="year", sheet="Data")
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is UnusableInput and str(again) == str(exc)
+    assert (again.row, again.column, again.sheet) == (4, "year", "Data")
 
 
 # --- XLSX ----------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ def test_rdf_findings_name_focus_and_path(tmp_path: Path, code: str) -> None:
 ALL_BAD = [code for code in sorted(CASES)]
 
 
+@pytest.mark.pyshacl
 def test_fast_engine_agrees_with_pyshacl(tmp_path: Path) -> None:
     submissions = [read_submission(write_csv(tmp_path / f"{c.lower()}.csv", CASES[c][0]))
                    for c in ALL_BAD]

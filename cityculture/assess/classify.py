@@ -14,11 +14,11 @@ from functools import cache
 
 from rdflib import RDF, Graph, Literal, URIRef
 
-from cityculture.assess.run import AssessmentStore
 from cityculture.model import model_graph
 from cityculture.namespaces import CSP
-from cityculture.queries import bind_parameters, load_query, sparql_term
+from cityculture.queries import load_query, sparql_term
 from cityculture.reasoning import inferred_types
+from cityculture.store.interface import Backend
 
 _DEFINED = """PREFIX csp: <https://w3id.org/cityculture/ontology/>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -53,10 +53,10 @@ def quadrants() -> dict[str, URIRef]:
     return {str(row[1]): URIRef(str(row[0])) for row in model_graph().query(_QUADRANTS)}
 
 
-def classify_cities(store: AssessmentStore, run: str, year: int) -> dict[str, set[str]]:
+def classify_cities(store: Backend, run: str, year: int) -> dict[str, set[str]]:
     """Classify the cities of one run and year; write balances and inferred types; return them."""
-    rows = store.select(bind_parameters(load_query("cq05-soft-hard-balance").text,
-                                        {"run": URIRef(run), "year": Literal(year)}))
+    rows = store.select(load_query("cq05-soft-hard-balance").text,
+                        {"run": URIRef(run), "year": Literal(year)})
     abox = Graph()
     for row in rows:
         city = URIRef(str(row["city"]))

@@ -22,10 +22,9 @@ from rdflib.namespace import SKOS
 from rdflib.term import Node as Term
 
 from cityculture.model import framework_files, load_ontology
-from cityculture.namespaces import CSP
+from cityculture.namespaces import CSP, FRAMEWORK_GRAPH
 
 BUILTIN = {"paper": "paper.ttl", "gpci-2023": "gpci-2023.ttl"}
-FRAMEWORK_GRAPH = "https://w3id.org/cityculture/graph/framework/"
 IMPUTATION = str(CSP.imputation)
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Identifier
 
-from cityculture.assess.run import AssessmentStore
 from cityculture.namespaces import CSP
-from cityculture.queries import bind_parameters, load_query
+from cityculture.queries import load_query
+from cityculture.store.interface import Backend
 
 SOFT_POWER_INDEX = str(CSP.softPowerIndex)
 
@@ -54,13 +54,13 @@ class CityResult:
                 "scores": self.scores, "ranks": self.ranks, "not_scored": self.not_scored}
 
 
-def city_results(store: AssessmentStore, run: str, year: int | None = None) -> list[CityResult]:
+def city_results(store: Backend, run: str, year: int | None = None) -> list[CityResult]:
     """Collect the results of a run per city and year (CQ4 for every city)."""
     bindings: dict[str, URIRef | Literal] = {"run": URIRef(run)}
     if year is not None:
         bindings["year"] = Literal(year)
     return results_from_rows(
-        store.select(bind_parameters(load_query("cq04-city-scores").text, bindings)))
+        store.select(load_query("cq04-city-scores").text, bindings))
 
 
 def results_from_rows(rows: Iterable[Mapping[str, Identifier | None]]) -> list[CityResult]:

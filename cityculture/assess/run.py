@@ -27,24 +27,10 @@ from rdflib import URIRef
 from cityculture.assess.frameworks import Framework
 from cityculture.assess.numerics import AssessmentError, ObservationTable, assess_table
 from cityculture.assess.run_graph import run_ntriples
+from cityculture.namespaces import RUN_BASE
 from cityculture.queries import load_query
 from cityculture.store.backends import Backend, OxigraphBackend, bind_values
-from cityculture.store.embedded import EmbeddedStore
 from cityculture.store.model_graphs import store_model_graphs
-
-RUN_BASE = "https://w3id.org/cityculture/run/"
-
-AssessmentStore = Backend | EmbeddedStore
-"""Where an assessment runs: any :class:`~cityculture.store.backends.Backend` (embedded
-Oxigraph, rdflib, a remote SPARQL 1.1 endpoint such as Oxigraph server or Virtuoso), or an
-:class:`~cityculture.store.embedded.EmbeddedStore` (wrapped as an ``OxigraphBackend``)."""
-
-
-def as_backend(store: AssessmentStore) -> Backend:
-    """Return ``store`` as a :class:`~cityculture.store.backends.Backend`."""
-    if isinstance(store, EmbeddedStore):
-        return OxigraphBackend(store=store)
-    return store
 
 
 @dataclass(frozen=True)
@@ -81,7 +67,7 @@ def lexical_rows(store: Backend, query: str, bindings: dict[str, URIRef],
     term for each cell (what :meth:`Backend.select` returns) would cost more than the query.
     """
     if isinstance(store, OxigraphBackend):
-        solutions = store.store.oxigraph.query(bind_values(query, bindings))
+        solutions = store.oxigraph.query(bind_values(query, bindings))
         assert isinstance(solutions, ox.QuerySolutions)
         # SPARQL CSV results hold the lexical forms; pyoxigraph writes them in one call
         text = solutions.serialize(format=ox.QueryResultsFormat.CSV)
@@ -125,21 +111,20 @@ def indicator_directions(store: Backend, framework: Framework) -> dict[str, str]
     return own | {i: next(iter(d)) for i, d in found.items() if i not in own}
 
 
-def read_inputs(store: AssessmentStore, framework: Framework) -> tuple[
+def read_inputs(store: Backend, framework: Framework) -> tuple[
         ObservationTable, dict[str, str], list[str]]:
     """Read the observation table, the indicators' directions and the graphs read.
 
     Writes only the model graphs and the framework's copy, where they are missing.
     """
-    backend = as_backend(store)
-    store_model_graphs(backend)
-    store_framework(backend, framework)
-    table, graphs = observation_table(backend, framework)
-    return table, indicator_directions(backend, framework), graphs
+    store_model_graphs(store)
+    store_framework(store, framework)
+    table, graphs = observation_table(store, framework)
+    return table, indicator_directions(store, framework), graphs
 
 
 def assess(
-    store: AssessmentStore,
+    store: Backend,
     framework: Framework,
     *,
     year: int | None = None,
@@ -153,19 +138,18 @@ def assess(
 
     :raises AssessmentError: the data cannot be assessed with the framework.
     """
-    backend = as_backend(store)
     started = datetime.now(UTC)
     run = run_iri or new_run_iri(framework, year)
-    table, directions, graphs = read_inputs(backend, framework)
+    table, directions, graphs = read_inputs(store, framework)
     assessment = assess_table(framework, table, directions)
     data = run_ntriples(assessment, framework, run=run, used=graphs, year=year,
                         started=started, ended=datetime.now(UTC))
-    backend.replace_graph(run, data)
+    store.replace_graph(run, data)
     return AssessmentRun(iri=run, framework=framework, year=year)
 
 
 run_assessment = assess
 """The former name of :func:`assess`."""
 
-__all__ = ["RUN_BASE", "AssessmentRun", "AssessmentStore", "as_backend", "assess",
+__all__ = ["RUN_BASE", "AssessmentRun", "assess",
            "new_run_iri", "read_inputs", "run_assessment"]

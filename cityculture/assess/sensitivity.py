@@ -25,9 +25,10 @@ from rdflib import Graph, URIRef
 
 from cityculture.assess.frameworks import Framework
 from cityculture.assess.numerics import Assessment, assess_table
-from cityculture.assess.run import AssessmentStore, as_backend, read_inputs
+from cityculture.assess.run import read_inputs
 from cityculture.model import load_ontology
 from cityculture.namespaces import CSP
+from cityculture.store.interface import Backend
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ def _year_index(assessment: Assessment, year: int | None) -> int | None:
         None if year is not None else len(assessment.years) - 1)
 
 
-def city_names(store: AssessmentStore, cities: list[str]) -> dict[str, str]:
+def city_names(store: Backend, cities: list[str]) -> dict[str, str]:
     """Return the English (or any) rdfs:label of each city, the IRI where it has none."""
-    rows = as_backend(store).select("""PREFIX csp: <https://w3id.org/cityculture/ontology/>
+    rows = store.select("""PREFIX csp: <https://w3id.org/cityculture/ontology/>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT DISTINCT ?city ?name WHERE { GRAPH ?g { ?o csp:city ?city } GRAPH ?h {
           ?city rdfs:label ?name } }""")
@@ -102,7 +103,7 @@ def city_names(store: AssessmentStore, cities: list[str]) -> dict[str, str]:
 
 
 def rank_intervals(
-    store: AssessmentStore,
+    store: Backend,
     framework: Framework,
     *,
     samples: int = 50,

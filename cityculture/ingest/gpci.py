@@ -14,9 +14,10 @@ import json
 from datetime import date
 from pathlib import Path
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.observations import submission_from_tables
 from cityculture.ingest.submission import Submission
-from cityculture.ingest.tabular import REQUIRED_COLUMNS, Table, TableRow, UnusableInput
+from cityculture.ingest.tabular import REQUIRED_COLUMNS, Table, TableRow
 from cityculture.resources import resource_path
 
 SOURCE = "Mori Memorial Foundation, Global Power City Index"

@@ -41,6 +41,7 @@ from rdflib.parser import PythonInputSource
 from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 RDF_SUFFIXES: dict[str, str] = {
@@ -70,46 +71,19 @@ _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 _XML_ENCODING = re.compile(rb"""\A\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
 
 
-class UnsafeOrInvalidRDF(Exception):
-    """An RDF file that cannot be parsed, or that is refused for safety."""
+class UnsafeOrInvalidRDF(UnusableInput):
+    """An RDF file that cannot be parsed, or that is refused for safety.
 
-    def __init__(
-        self,
-        path: Path,
-        message: str,
-        *,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        self.path = path
-        self.message = " ".join(str(message).split())
-        self.line = line
-        self.column = column
-        super().__init__(str(self))
+    Its message names the file by its name: ``file: line L, column C: message``.
+    """
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle with the keyword arguments (e.g. across worker processes)."""
-        return (_rebuild_error, (self.path, self.message, self.line, self.column))
+    @staticmethod
+    def kept(message: str) -> str:
+        """Return the message on one line, its white space folded."""
+        return " ".join(str(message).split())
 
-    def __str__(self) -> str:
-        """Return one line: ``file: line L, column C: message`` (unknown parts left out)."""
-        where = []
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        parts = [Path(self.path).name]
-        if where:
-            parts.append(", ".join(where))
-        parts.append(self.message)
-        return ": ".join(parts)
-
-
-def _rebuild_error(
-    path: Path, message: str, line: int | None, column: int | None
-) -> UnsafeOrInvalidRDF:
-    """Unpickle an :class:`UnsafeOrInvalidRDF`."""
-    return UnsafeOrInvalidRDF(path, message, line=line, column=column)
+    def _head(self) -> str:
+        return Path(self.path).name
 
 
 def parse_rdf(

@@ -1,7 +1,8 @@
 """Read any submitted file into a :class:`Submission`: tabular (CSV, XLSX) or RDF.
 
-The one entry point of the ingest stage. Files that cannot be read at all raise one of
-:data:`INPUT_ERRORS`, whose message is one line naming the file, row/line and column.
+The one entry point of the ingest stage. Files that cannot be read at all raise
+:class:`~cityculture.ingest.errors.UnusableInput`, whose message is one line naming the file,
+row/line and column.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.observations import (
     AGENT_BASE,
     DCT_ISSUED,
@@ -26,13 +28,10 @@ from cityculture.ingest.observations import (
 )
 from cityculture.ingest.rdf_input import RDF_SUFFIXES, UnsafeOrInvalidRDF, parse_rdf
 from cityculture.ingest.submission import Submission, file_digest, submission_iri
-from cityculture.ingest.tabular import UnusableInput, read_table
+from cityculture.ingest.tabular import read_table
 from cityculture.ingest.vocabulary import Vocabulary
 from cityculture.namespaces import CSP, QB
 from cityculture.rdf_terms import to_oxigraph
-
-INPUT_ERRORS = (UnusableInput, UnsafeOrInvalidRDF)
-"""Exceptions for files that cannot be read as a submission at all (CLI exit code 2)."""
 
 TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
 

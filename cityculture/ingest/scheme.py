@@ -34,19 +34,13 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from cityculture.ingest.rdf_input import UnsafeOrInvalidRDF, parse_rdf
+from cityculture.ingest.errors import UnusableInput
+from cityculture.ingest.rdf_input import parse_rdf
 from cityculture.model import model_graph
 from cityculture.namespaces import CSP
 from cityculture.rdf_terms import to_oxigraph
 
 VOID_URI_SPACE = URIRef("http://rdfs.org/ns/void#uriSpace")
-
-
-class UnusableScheme(ValueError):
-    """A scheme or framework file cannot be used to declare indicators or city codes.
-
-    ``str()`` is one line naming the file, the concept and the property.
-    """
 
 
 @dataclass(frozen=True)
@@ -102,10 +96,10 @@ def _one(graph: Graph, subject: Node, prop: URIRef, path: Path, what: str) -> No
     values = list(graph.objects(subject, prop))
     name = graph.namespace_manager.normalizeUri(prop)
     if not values:
-        raise UnusableScheme(f"{path}: {what} <{subject}> has no {name}")
+        raise UnusableInput(path, f"{what} <{subject}> has no {name}")
     if len(values) > 1:
         shown = ", ".join(sorted(str(v) for v in values))
-        raise UnusableScheme(f"{path}: {what} <{subject}> has {len(values)} {name} ({shown}); "
+        raise UnusableInput(path, f"{what} <{subject}> has {len(values)} {name} ({shown}); "
                              "give exactly one")
     return values[0]
 
@@ -143,28 +137,28 @@ def _read_indicators(graph: Graph, path: Path, scheme: Scheme) -> None:
         s for s in graph.subjects(RDF.type, indicator_class)}
     for subject in sorted(declared, key=str):
         if not isinstance(subject, URIRef):
-            raise UnusableScheme(f"{path}: an indicator is a blank node; give it an IRI")
+            raise UnusableInput(path, "an indicator is a blank node; give it an IRI")
         notation = str(_one(graph, subject, SKOS.notation, path, "indicator"))
         what = f"indicator {notation}"
         who = f"{what} <{subject}>"
         label = _label(graph, subject)
         if label is None:
-            raise UnusableScheme(f"{path}: {who} has no skos:prefLabel")
+            raise UnusableInput(path, f"{who} has no skos:prefLabel")
         unit = str(_one(graph, subject, CSP.unit, path, what))
         unit_notation = file_units.get(unit) or model_units.get(unit)
         if unit_notation is None:
-            raise UnusableScheme(
-                f"{path}: {who}: its csp:unit <{unit}> is neither in the indicator scheme nor "
+            raise UnusableInput(
+                path, f"{who}: its csp:unit <{unit}> is neither in the indicator scheme nor "
                 f"declared in the file (declare it: <{unit}> a csp:Unit ; skos:notation \"...\")")
         kind = str(_one(graph, subject, CSP.valueKind, path, what))
         if kind not in kinds:
             known = ", ".join(sorted(f"csp:{_local(k)}" for k in kinds))
-            raise UnusableScheme(f"{path}: {who}: csp:valueKind <{kind}> is not a value kind "
+            raise UnusableInput(path, f"{who}: csp:valueKind <{kind}> is not a value kind "
                                  f"(known: {known})")
         direction = str(_one(graph, subject, CSP.direction, path, what))
         if direction not in directions:
             known = ", ".join(sorted(f"csp:{_local(d)}" for d in directions))
-            raise UnusableScheme(f"{path}: {who}: csp:direction <{direction}> is not a "
+            raise UnusableInput(path, f"{who}: csp:direction <{direction}> is not a "
                                  f"direction (known: {known})")
         nodes = list(graph.subjects(CSP.standsFor, subject))
         parents = sorted({_label(graph, p) or str(p) for n in nodes
@@ -191,18 +185,18 @@ def _read_code_lists(graph: Graph, path: Path, scheme: Scheme) -> None:
         except ValueError:
             valid = False
         if not valid:
-            raise UnusableScheme(f"{path}: code list <{code_list}>: void:uriSpace "
+            raise UnusableInput(path, f"code list <{code_list}>: void:uriSpace "
                                  f"{uri_space!r} is not an http(s) IRI")
         codes: dict[str, str] = {}
         for concept in graph.subjects(SKOS.inScheme, code_list):
             code = unicodedata.normalize(
                 "NFC", str(_one(graph, concept, SKOS.notation, path, "city code"))).strip()
             if code in codes:
-                raise UnusableScheme(f"{path}: code list <{code_list}>: the code {code!r} "
+                raise UnusableInput(path, f"code list <{code_list}>: the code {code!r} "
                                      "is given twice")
             codes[code] = _label(graph, concept) or code
         if not codes:
-            raise UnusableScheme(f"{path}: code list <{code_list}> has no codes (concepts with "
+            raise UnusableInput(path, f"code list <{code_list}> has no codes (concepts with "
                                  "skos:inScheme and skos:notation)")
         scheme.code_lists.append(CodeList(iri=str(code_list), uri_space=uri_space, codes=codes,
                                           path=path))
@@ -232,8 +226,8 @@ def _check_bundled_unchanged(scheme: Scheme) -> None:
                                    ("csp:valueKind", indicator.value_kind, known.value_kind),
                                    ("csp:direction", indicator.direction, known.direction)):
             if mine != theirs:
-                raise UnusableScheme(
-                    f"{indicator.path}: indicator {indicator.notation} <{indicator.iri}> is a "
+                raise UnusableInput(
+                    indicator.path, f"indicator {indicator.notation} <{indicator.iri}> is a "
                     f"bundled indicator with {prop} <{theirs}>; a file may not change it to "
                     f"<{mine}> (declare an indicator of your own instead)")
 
@@ -245,15 +239,15 @@ def _check_notations(scheme: Scheme, bundled: dict[str, str]) -> None:
         key = indicator.notation.strip().upper()
         other = seen.setdefault(key, indicator.iri)
         if other != indicator.iri:
-            raise UnusableScheme(
-                f"{indicator.path}: indicator {indicator.notation} <{indicator.iri}>: the "
+            raise UnusableInput(
+                indicator.path, f"indicator {indicator.notation} <{indicator.iri}>: the "
                 f"notation is already used by <{other}>; a notation names one indicator")
     cities: dict[str, str] = {}
     for codes in scheme.code_lists:
         for code in codes.codes:
             other = cities.setdefault(code, codes.iri)
             if other != codes.iri:
-                raise UnusableScheme(f"{codes.path}: the city code {code!r} is in two code "
+                raise UnusableInput(codes.path, f"the city code {code!r} is in two code "
                                      f"lists, <{other}> and <{codes.iri}>: which city is meant?")
 
 
@@ -264,15 +258,12 @@ def load_scheme(paths: Sequence[Path], bundled: dict[str, str] | None = None) ->
     declared indicator that takes a bundled notation for another IRI; given, a bundled
     indicator declared anew must also keep its unit, value kind and direction.
 
-    :raises UnusableScheme: a declaration is incomplete, unknown or ambiguous (one line
+    :raises UnusableInput: a declaration is incomplete, unknown or ambiguous (one line
         naming the file, the concept and the property); also for a file that is not RDF.
     """
     scheme = Scheme(paths=tuple(paths))
     for path in paths:
-        try:
-            graph = parse_rdf(Path(path))
-        except UnsafeOrInvalidRDF as exc:
-            raise UnusableScheme(str(exc)) from None
+        graph = parse_rdf(Path(path))
         graph.namespace_manager.bind("csp", CSP)
         _read_indicators(graph, Path(path), scheme)
         _read_code_lists(graph, Path(path), scheme)
@@ -280,7 +271,7 @@ def load_scheme(paths: Sequence[Path], bundled: dict[str, str] | None = None) ->
             scheme.triples.extend(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                                   for s, p, o in graph)
         except ValueError as exc:  # an IRI the parser let through (e.g. resolved from JSON-LD)
-            raise UnusableScheme(f"{path}: not a valid IRI ({exc})") from None
+            raise UnusableInput(path, f"not a valid IRI ({exc})") from None
     _check_notations(scheme, bundled or {})
     if bundled is not None:
         _check_bundled_unchanged(scheme)

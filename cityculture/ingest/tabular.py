@@ -30,6 +30,7 @@ from xml.etree import ElementTree
 
 import openpyxl
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.limits import DEFAULT_LIMITS, ReadLimits
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -74,7 +75,6 @@ log = logging.getLogger(__name__)
 _HEADER_SEPARATORS = re.compile(r"[\s.\-_]+")
 _QUOTED = re.compile(r'"[^"]*"?')
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
-_LINE_BREAKS = re.compile(r"\s*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+\s*")
 _XML_DECLARED_ENCODING = re.compile(
     rb"""\A(?:\xef\xbb\xbf)?<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
 # How an XML part starts in some encoding (XML 1.0 appendix F): the BOMs, UTF-16 and UTF-32
@@ -91,50 +91,6 @@ _BOMS = (
 )
 _ENCODING_HINT = "expected UTF-8, with or without BOM"
 _SAVE_AS = "save the file as 'CSV UTF-8'"
-
-
-class UnusableInput(Exception):
-    """The file cannot be read as a submission at all (exit code 2 in the CLI).
-
-    ``str(exc)`` is one line: ``"<path>[, sheet '<sheet>']: [row N|line N][, column 'c']:
-    <message>"``. ``row`` counts spreadsheet rows (header = 1); ``line`` counts physical
-    lines of a text file and is used only for encoding problems.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        message: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        sheet: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        self.path = path
-        self.message = message
-        self.row = row
-        self.column = column
-        self.sheet = sheet
-        self.line = line
-        super().__init__(self._render())
-
-    def _render(self) -> str:
-        head = str(self.path)
-        if self.sheet is not None:
-            head += f", sheet '{self.sheet}'"
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.line is not None:
-            where.append(f"line {self.line}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        parts = [head, ", ".join(where), self.message] if where else [head, self.message]
-        return _LINE_BREAKS.sub(" ", ": ".join(parts))
-
-    def __str__(self) -> str:
-        return self._render()
 
 
 @dataclass(frozen=True, slots=True)

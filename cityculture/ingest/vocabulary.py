@@ -18,9 +18,8 @@ from rdflib.namespace import SKOS
 
 from cityculture.ingest.scheme import Scheme
 from cityculture.model import framework_files, model_graph
-from cityculture.namespaces import CSP, IND, PREFIXES, UNIT
+from cityculture.namespaces import CSP, IND, PREFIXES, UNIT, UNKNOWN_CITY_CODE_BASE
 
-UNKNOWN_CITY_CODE_BASE = "https://w3id.org/cityculture/city/code/"
 """Where a city code found in no code list is minted, so that validation can name it."""
 
 

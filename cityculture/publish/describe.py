@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
-from cityculture.namespaces import CSP
+from cityculture.namespaces import CATALOG, CSP, DATASET, SPARQL_SERVICE
 from cityculture.publish.dumps import DUMP_FORMATS, Dump
 from cityculture.publish.iris import DEFAULT_BASE
 from cityculture.publish.source import SiteSource
@@ -44,13 +44,6 @@ AVAILABLE = URIRef("http://publications.europa.eu/resource/authority/planned-ava
                    "AVAILABLE")
 PUBLISHER_TYPES = URIRef("http://purl.org/adms/publishertype/1.0")
 TERMS = Path(__file__).resolve().parent / "catalog.ttl"
-
-CATALOG = DEFAULT_BASE + "catalog"
-"""The IRI of the site's catalog, the entry point for harvesters."""
-DATASET = DEFAULT_BASE + "dataset"
-"""The IRI of the whole published dataset (before rewriting to the publisher's base)."""
-SPARQL = DEFAULT_BASE + "sparql"
-"""The IRI of the read-only SPARQL endpoint ``cityculture serve`` answers at."""
 
 
 class PublisherError(ValueError):
@@ -273,7 +266,7 @@ def describe(source: SiteSource, dumps: list[Dump], *, publisher: Publisher,
     whole under ``""``.
     """
     d = _Description(publisher.checked())
-    catalog, dataset, service = URIRef(CATALOG), URIRef(DATASET), URIRef(SPARQL)
+    catalog, dataset, service = URIRef(CATALOG), URIRef(DATASET), URIRef(SPARQL_SERVICE)
     rows = source.run("site-coverage")
     years, nations = _data_coverage(rows)
     _, data_rights_text = data_rights(source)

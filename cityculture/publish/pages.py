@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from cityculture.namespaces import CSP
 from cityculture.publish.dumps import DUMP_FORMATS, serialise
 from cityculture.publish.files import SiteFiles
 from cityculture.publish.index import SiteIndex
@@ -338,7 +339,7 @@ def framework_thresholds(index: SiteIndex, framework: str | None) -> tuple[float
         return None
     values = []
     for name in ("strongThreshold", "dislocationThreshold"):
-        term = index.value(framework, "https://w3id.org/cityculture/ontology/" + name)
+        term = index.value(framework, str(CSP) + name)
         if term is None:
             return None
         values.append(float(term.value))  # type: ignore[attr-defined]

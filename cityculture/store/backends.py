@@ -1,6 +1,7 @@
 """The local engines of the store interface (:mod:`cityculture.store.interface`).
 
-* :class:`OxigraphBackend`: embedded pyoxigraph store, in memory or in a directory (default).
+* :class:`~cityculture.store.embedded.OxigraphBackend`: embedded pyoxigraph store, in memory
+  or in a directory (default; importable from here too).
 * :class:`RdflibBackend`: an rdflib ``Dataset`` in memory, the reference engine in tests.
 
 Endpoints are :class:`~cityculture.store.remote.RemoteBackend`; :func:`~cityculture.store.
@@ -11,8 +12,6 @@ here too.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
@@ -20,9 +19,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.term import Identifier
 
 from cityculture.namespaces import SUBMISSION_BASE
-from cityculture.query_text import has_dataset_clause
-from cityculture.rdf_terms import solution_rows
-from cityculture.store.embedded import HIDDEN_SUFFIXES, STAGING_SUFFIX, EmbeddedStore
+from cityculture.store.embedded import OxigraphBackend
 from cityculture.store.interface import (
     Backend,
     Bindings,
@@ -43,89 +40,6 @@ __all__ = ["Backend", "Bindings", "InvalidRDFError", "OxigraphBackend", "RdflibB
            "accepted_triples", "bind_values", "canonical_literal", "canonical_ox_term",
            "canonical_term", "check_bindings", "check_graph_name", "check_ntriples",
            "sorted_ntriples"]
-
-
-# --- embedded Oxigraph ------------------------------------------------------------------------
-
-class OxigraphBackend:
-    """The embedded pyoxigraph store, in memory (``path=None``) or in a directory.
-
-    Wraps :class:`~cityculture.store.embedded.EmbeddedStore`: ``replace_graph`` loads into a
-    staging graph and swaps it in with one SPARQL update (one transaction); a failed load
-    removes the staging graph and leaves the previous version untouched.
-    """
-
-    name = "oxigraph"
-
-    def __init__(self, path: Path | None = None, *, store: EmbeddedStore | None = None,
-                 union_default_graph: bool = False) -> None:
-        """Open a store in ``path`` (created if needed), in memory, or wrap ``store``.
-
-        ``union_default_graph``: queries see the union of all named graphs as their default
-        graph (as Virtuoso does by default), so a query without ``GRAPH`` reads every graph;
-        a query with ``FROM`` or ``FROM NAMED`` gets the dataset it names.
-        """
-        self.store = store if store is not None else EmbeddedStore(path)
-        self.union_default_graph = union_default_graph
-
-    def _query(self, query: str, bindings: Bindings) -> Any:
-        union = self.union_default_graph and not has_dataset_clause(query)
-        return self.store.oxigraph.query(bind_values(query, bindings),
-                                         use_default_graph_as_union=union)
-
-    def select(self, query: str, bindings: Bindings = None) -> list[Row]:
-        """Run a SELECT query; parameters go in as escaped terms (:func:`bind_values`)."""
-        solutions = self._query(query, bindings)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise ValueError("not a SELECT query")
-        return solution_rows(solutions, canonical_ox_term)
-
-    def ask(self, query: str, bindings: Bindings = None) -> bool:
-        """Run an ASK query."""
-        answer = self._query(query, bindings)
-        if not isinstance(answer, ox.QueryBoolean):
-            raise ValueError("not an ASK query")
-        return bool(answer)
-
-    def update(self, update: str) -> None:
-        """Run a SPARQL Update request (one transaction)."""
-        self.store.update(update)
-
-    def replace_graph(self, graph: str, ntriples: bytes) -> None:
-        """Replace ``graph`` atomically: staging graph, then one swapping update."""
-        name = ox.NamedNode(check_graph_name(graph))
-        try:
-            self.store.replace_graph(name, ntriples)
-        except SyntaxError as err:
-            raise InvalidRDFError(f"invalid N-Triples for <{graph}>: {err}") from err
-        finally:
-            staging = ox.NamedNode(graph + STAGING_SUFFIX)
-            if self.store.oxigraph.contains_named_graph(staging):
-                self.store.oxigraph.remove_graph(staging)
-
-    def graph_ntriples(self, graph: str) -> bytes:
-        """Return ``graph`` as sorted N-Triples."""
-        data = self.store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES,
-                                        from_graph=ox.NamedNode(check_graph_name(graph))) or b""
-        return b"".join(sorted(data.splitlines(keepends=True)))
-
-    def drop_graph(self, graph: str) -> None:
-        """Remove ``graph`` (no error when absent)."""
-        name = ox.NamedNode(check_graph_name(graph))
-        if self.store.oxigraph.contains_named_graph(name):
-            self.store.oxigraph.remove_graph(name)
-
-    def graph_names(self) -> list[str]:
-        """Return the named graphs holding triples (staging graphs excluded), sorted."""
-        store = self.store.oxigraph
-        names = [g.value for g in store.named_graphs()
-                 if isinstance(g, ox.NamedNode) and not g.value.endswith(HIDDEN_SUFFIXES)
-                 and next(iter(store.quads_for_pattern(None, None, None, g)), None) is not None]
-        return sorted(names)
-
-    def close(self) -> None:
-        """Flush and release the store."""
-        self.store.close()
 
 
 # --- rdflib -----------------------------------------------------------------------------------
@@ -181,11 +95,6 @@ class RdflibBackend:
             target = self.dataset.graph(name)
             target.addN((s, p, o, target) for s, p, o in fresh)
 
-    def load_graph(self, graph: str, path: Path) -> None:
-        """Replace ``graph`` with the content of a Turtle file (what an assessment loads)."""
-        self.replace_graph(graph, Graph().parse(path, format="turtle").serialize(
-            format="nt", encoding="utf-8"))
-
     def graph_ntriples(self, graph: str) -> bytes:
         """Return ``graph`` as sorted N-Triples."""
         with self._lock:
@@ -225,7 +134,7 @@ def accepted_triples(backend: Backend, *, exclude: tuple[str, ...] = ()) -> list
     ``exclude``: graphs left out (the submissions about to be replaced).
     """
     if isinstance(backend, OxigraphBackend):
-        return list(backend.store.accepted_triples(exclude))
+        return list(backend.accepted_triples(exclude))
     triples: list[ox.Triple] = []
     for graph in backend.graph_names():
         if graph.startswith(SUBMISSION_BASE) and graph not in exclude:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cityculture.interruption import undo_on_interrupt
-from cityculture.store.embedded import EmbeddedStore
+from cityculture.store.embedded import OxigraphBackend
 
 
 def _beside(path: Path, what: str) -> Path:
@@ -44,7 +44,7 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def all_or_nothing(store: EmbeddedStore, *, created: bool = False) -> Iterator[None]:
+def all_or_nothing(store: OxigraphBackend, *, created: bool = False) -> Iterator[None]:
     """Keep what the block writes to ``store`` only if the block finishes.
 
     ``created``: the store was created by this command; on failure it is removed. A store in
@@ -63,7 +63,7 @@ def all_or_nothing(store: EmbeddedStore, *, created: bool = False) -> Iterator[N
 
 
 @contextmanager
-def _guarded(store: EmbeddedStore, path: Path, *, created: bool) -> Iterator[None]:
+def _guarded(store: OxigraphBackend, path: Path, *, created: bool) -> Iterator[None]:
     if created:
         with undo_on_interrupt(f"removed the new store {path}", lambda: _remove(path)):
             try:

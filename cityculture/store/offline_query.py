@@ -52,7 +52,7 @@ def run_user_query(backend: Backend, form: str, query: str,
         return backend.ask(query, bindings) if form == "ASK" else backend.select(query, bindings)
     union = backend.union_default_graph and not has_dataset_clause(query)
     text = bind_values(query, bindings)
-    path = backend.store.path
+    path = backend.path
     if path is not None:
         return run_without_network(_answer, str(Path(path)), b"", text, union)
-    return run_without_network(_answer, None, backend.store.dump_nquads(), text, union)
+    return run_without_network(_answer, None, backend.dump_nquads(), text, union)

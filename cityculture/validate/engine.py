@@ -38,6 +38,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from cityculture.ingest.errors import UnusableInput
 from cityculture.ingest.rdf_input import UnsafeOrInvalidRDF, parse_rdf
 from cityculture.ingest.serialised import SerialisedTriples
 from cityculture.ingest.submission import Submission
@@ -80,10 +81,6 @@ def settings_files() -> list[Path]:
     return sorted((resource_dir("shapes") / "settings").glob("*.ttl"))
 
 
-class UnusableShapes(ValueError):
-    """A shapes file cannot be used: unreadable, or a shape that no engine here can run."""
-
-
 _SPARQL_TEXT = (SH.select, SH.ask, SH.construct, CSP.wholeGraphSelect)
 _REFUSED = {SH.update: "a SPARQL Update (SHACL rule)", SH.jsFunctionName: "JavaScript",
             SH.jsLibraryURL: "a JavaScript library URL"}
@@ -96,26 +93,26 @@ def check_shapes(shapes: Graph, path: Path) -> None:
     a read-only query without ``SERVICE``; ``sh:update`` and SHACL-JS are refused; every
     ``sh:path`` must be a well-formed SHACL path.
 
-    :raises UnusableShapes: naming the file and the shape.
+    :raises UnusableInput: naming the file and the shape.
     """
     from cityculture.validate.shacl_results import read_path
 
     for prop, what in _REFUSED.items():
         for subject in shapes.subjects(prop, None):
-            raise UnusableShapes(f"{path}: {_shape_name(shapes, subject)} uses {what}, "
+            raise UnusableInput(path, f"{_shape_name(shapes, subject)} uses {what}, "
                                  "which no engine here runs")
     for prop in _SPARQL_TEXT:
         for subject, text in shapes.subject_objects(prop):
             try:
                 check_read_only(str(text))
             except UnsafeQueryError as exc:
-                raise UnusableShapes(f"{path}: the SPARQL of {_shape_name(shapes, subject)}: "
+                raise UnusableInput(path, f"the SPARQL of {_shape_name(shapes, subject)}: "
                                      f"{exc}") from None
     for subject, node in shapes.subject_objects(SH.path):
         try:
             read_path(shapes, node)
         except MalformedPath as exc:
-            raise UnusableShapes(f"{path}: the sh:path of {_shape_name(shapes, subject)}: "
+            raise UnusableInput(path, f"the sh:path of {_shape_name(shapes, subject)}: "
                                  f"{exc}") from None
 
 
@@ -143,7 +140,7 @@ def bundled_shapes() -> Graph:
 def read_shapes(path: Path) -> Graph:
     """Read an extra shapes file as written (relative IRIs against its location) and check it.
 
-    :raises UnusableShapes: the file is not readable RDF or fails :func:`check_shapes`.
+    :raises UnusableInput: the file is not readable RDF or fails :func:`check_shapes`.
     """
     try:
         shapes = parse_rdf(path)
@@ -151,7 +148,7 @@ def read_shapes(path: Path) -> Graph:
         kind = "Turtle" if path.suffix.lower() == ".ttl" else "RDF"
         where = ", ".join(f"{name} {number}" for name, number in
                           (("line", exc.line), ("column", exc.column)) if number is not None)
-        raise UnusableShapes(f"{path}: not valid {kind}: {where + ': ' if where else ''}"
+        raise UnusableInput(path, f"not valid {kind}: {where + ': ' if where else ''}"
                              f"{exc.message}") from None
     check_shapes(shapes, path)
     return shapes
@@ -160,7 +157,7 @@ def read_shapes(path: Path) -> Graph:
 def load_shapes(extra: Sequence[Path] = ()) -> Graph:
     """Return the bundled shapes plus any extra shape files, as one shapes graph.
 
-    :raises UnusableShapes: an extra file cannot be used.
+    :raises UnusableInput: an extra file cannot be used.
     """
     shapes = Graph()
     shapes += bundled_shapes()
@@ -667,7 +664,7 @@ def validate_submissions(
     results are only reported about the submissions' own nodes. ``scheme`` adds the triples
     of a researcher's own indicators and code lists (``Scheme.triples``) to the model.
 
-    :raises UnusableShapes: an extra shapes file cannot be used.
+    :raises UnusableInput: an extra shapes file cannot be used.
     :raises ValueError: an unknown engine.
     """
     if engine not in ("fast", "pyshacl"):
