@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import quote
 
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, URIRef
 from rdflib.namespace import SKOS
 
 from cityculture.ingest.scheme import Scheme
-from cityculture.model import framework_files, model_graph
+from cityculture.model import framework_files, load_indicators
 from cityculture.namespaces import CSP, IND, PREFIXES, UNIT, UNKNOWN_CITY_CODE_BASE
 
 """Where a city code found in no code list is minted, so that validation can name it."""
@@ -74,9 +74,12 @@ class Vocabulary:
 
 @cache
 def vocabulary() -> Vocabulary:
-    """Build the look-up tables from the bundled indicator scheme (once per process)."""
-    model = Graph()
-    model += model_graph()
+    """Build the look-up tables from the bundled indicator scheme (once per process).
+
+    Indicators and units are declared in the scheme (and frameworks may add indicators);
+    the ontology, five times larger, declares none and is not read.
+    """
+    model = load_indicators()
     for path in framework_files():
         model.parse(path, format="turtle")
     indicators = {
