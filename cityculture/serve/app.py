@@ -29,6 +29,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityculture.publish.iris import file_key, iri_to_uri
+from cityculture.publish.pages import group_of
 from cityculture.rdf_formats import turtle_ntriples
 from cityculture.serve.negotiation import negotiate
 from cityculture.serve.sparql import DataFiles, Limits, QueryJob, QueryPool
@@ -154,10 +155,13 @@ class SiteApp:
                 return await run_in_threadpool(_ntriples, turtle)
         key = file_key(iri_to_uri(relative))
         if self._file(key + ".html") is None:
+            grouped = group_of(relative)
+            if grouped is not None and self._file(grouped[0] + ".html") is not None:
+                return self._negotiate(request, grouped[0], "#" + grouped[1])
             return PlainTextResponse("not found\n", status_code=404)
         return self._negotiate(request, key)
 
-    def _negotiate(self, request: Request, key: str) -> Response:
+    def _negotiate(self, request: Request, key: str, fragment: str = "") -> Response:
         media = negotiate(request.headers.get("accept"), list(REPRESENTATIONS))
         vary = {"Vary": "Accept"}
         if media is None:
@@ -172,7 +176,7 @@ class SiteApp:
             if path is None:
                 return PlainTextResponse("not found\n", status_code=404)
             return FileResponse(path, media_type=MEDIA_TYPES[".html"], headers=vary)
-        return RedirectResponse("/" + key + suffix, status_code=303, headers=vary)
+        return RedirectResponse("/" + key + suffix + fragment, status_code=303, headers=vary)
 
     # -- SPARQL -----------------------------------------------------------------------------
 
