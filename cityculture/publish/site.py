@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import matplotlib
 import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import Graph, Literal, URIRef
 
-from cityculture.assess.charts import ranking_chart
+from cityculture.assess.charts import pyplot, ranking_chart
 from cityculture.assess.results import results_from_rows
 from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
@@ -773,7 +772,7 @@ def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
     if not results:
         return None
     latest = max(r.year for r in results)
-    with tempfile.TemporaryDirectory() as tmp, matplotlib.rc_context(
+    with tempfile.TemporaryDirectory() as tmp, pyplot().rc_context(
             {"svg.hashsalt": "cityculture"}):  # ids from the drawing, not a random salt
         paths = ranking_chart([r for r in results if r.year == latest], Path(tmp))
         svg = next((p for p in paths if p.suffix == ".svg"), None)
