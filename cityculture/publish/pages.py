@@ -127,6 +127,7 @@ class PageWriter:
                                autoescape=select_autoescape(default=True, default_for_string=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.written: list[str] = []
+        self._links: dict[tuple[str, str, str | None], Markup] = {}
 
     # -- links and terms ------------------------------------------------------------------
 
@@ -149,6 +150,15 @@ class PageWriter:
 
     def link(self, iri: str, page: str, text: str | None = None) -> Markup:
         """Return an escaped ``<a>`` to an IRI's page, labelled with its label."""
+        key = (page.rpartition("/")[0], iri, text)  # a link depends on the page's folder only
+        found = self._links.get(key)
+        if found is None:
+            if len(self._links) >= 500_000:
+                self._links.clear()
+            found = self._links[key] = self._link(iri, page, text)
+        return found
+
+    def _link(self, iri: str, page: str, text: str | None) -> Markup:
         label = text if text is not None else self.index.label(iri)
         target = self.href(iri, page)
         if target is None:

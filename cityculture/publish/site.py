@@ -159,6 +159,8 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
     day = (today or date.today()).isoformat()
 
     def rewrite(triples: list[ox.Triple]) -> list[ox.Triple]:
+        if rewriter.identity:  # the default base: every term stays as it is
+            return triples
         return [ox.Triple(rewriter.term(t.subject), rewriter.term(t.predicate),  # type: ignore[arg-type]
                           rewriter.term(t.object, t.predicate.value)) for t in triples]
 
@@ -172,21 +174,20 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
         versions[dump.name] = _version(previous, dump.name, _digest(rewritten), day)
     files.write("dumps/context.jsonld", context_bytes(prefixes))
     source_quads = source.quads()
-    quads = [rewriter.quad(q) for q in source_quads]
+    quads = source_quads if rewriter.identity else [rewriter.quad(q) for q in source_quads]
     quad_count = write_nquads(quads, files, NQUADS)
     versions[""] = _version(previous, "", _digest(quads), day)
     dates = {name: Dates(v["issued"], v["modified"]) for name, v in versions.items()}
 
+    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     description = describe(source, dumps, publisher=publisher or Publisher(),
                            nquads_path=NQUADS, nquads_size=files.path(NQUADS).stat().st_size,
                            quads=quad_count,
-                           entities=count_entities(ox.Triple(q.subject, q.predicate, q.object)
-                                                   for q in source_quads),
+                           entities=count_entities(all_triples),
                            dates=dates)
     description_triples = sorted(  # a Graph iterates in a different order in each process
         (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
          for s, p, o in description), key=str)
-    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     graph_names = [g.value for g in source.store.named_graphs() if isinstance(g, ox.NamedNode)]
     index = SiteIndex([*all_triples, *description_triples], graph_names)
     writer = PageWriter(index, rewriter, prefixes, outdir, files)

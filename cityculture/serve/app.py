@@ -15,6 +15,7 @@ stall the others; the query itself runs in a worker process (:mod:`cityculture.s
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -119,9 +120,9 @@ class Publishing:
     def _run(self) -> None:
         try:
             self._work(self.update)
-        except BaseException as exc:  # shown on every page that is not there
+        except Exception as exc:  # said here and on every page that is not there
             self.error = str(exc) or type(exc).__name__
-            raise
+            print(self.line(), file=sys.stderr, flush=True)
         finally:
             self.finished.set()
 
