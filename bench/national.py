@@ -17,7 +17,7 @@ below: reading the CSV with Python's ``csv`` module and bulk-loading the N-Tripl
 command's time is printed with its ratio to that baseline, and against the targets.
 
 Usage:
-    python bench/national.py [--rows 240000] [--keep DIR] [--skip assess,publish,...]
+    python bench/national.py [--rows 240000] [--keep DIR] [--skip assess,publish,...] [--store DIR]
 """
 
 from __future__ import annotations
@@ -161,16 +161,25 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None,
                         help="Work in this folder and keep it (default: a temporary one).")
     parser.add_argument("--skip", default="", help="Comma-separated steps to leave out.")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="A store that an earlier run of this script loaded and assessed "
+                             "(with the same --rows): publish and serve it, without "
+                             "validating, loading or assessing again.")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    if args.store is not None:
+        if not args.store.is_dir():
+            parser.error(f"--store: no store directory at {args.store}")
+        skip |= {"validate", "load", "assess"}
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="cityculture-national-"))
     workdir.mkdir(parents=True, exist_ok=True)
     csv_path = workdir / "national.csv"
     rows = generate(csv_path, args.rows)
     size = csv_path.stat().st_size
     print(f"national CSV: {rows} rows, {size / 1e6:.1f} MB ({csv_path})", flush=True)
-    store = workdir / "store"
-    shutil.rmtree(store, ignore_errors=True)
+    store = args.store or workdir / "store"
+    if args.store is None:
+        shutil.rmtree(store, ignore_errors=True)
     steps: list[tuple[str, list[str] | None]] = [
         ("validate", _cli("validate", str(csv_path), "--format", "json")),
         ("load", _cli("load", str(csv_path), "--store", str(store), "--format", "json")),

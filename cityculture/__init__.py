@@ -26,35 +26,45 @@ True
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from cityculture.model import (
-    ElementSummary,
-    elements,
-    indicators_path,
-    load_indicators,
-    load_model,
-    load_ontology,
-    ontology_path,
-)
-from cityculture.queries import load_query, query_names, run_query
-from cityculture.reasoning import ConsistencyReport, check_consistency
 from cityculture.resources import resource_dir, resource_path
 from cityculture.version import __version__
 
 if TYPE_CHECKING:
+    from cityculture.model import (
+        ElementSummary,
+        elements,
+        indicators_path,
+        load_indicators,
+        load_model,
+        load_ontology,
+        ontology_path,
+    )
     from cityculture.pipeline import Example, example
+    from cityculture.queries import load_query, query_names, run_query
+    from cityculture.reasoning import ConsistencyReport, check_consistency
 
-_PIPELINE = {"Example", "example"}
+_LAZY = {
+    **dict.fromkeys(("ElementSummary", "elements", "indicators_path", "load_indicators",
+                     "load_model", "load_ontology", "ontology_path"), "cityculture.model"),
+    **dict.fromkeys(("load_query", "query_names", "run_query"), "cityculture.queries"),
+    **dict.fromkeys(("ConsistencyReport", "check_consistency"), "cityculture.reasoning"),
+    **dict.fromkeys(("Example", "example"), "cityculture.pipeline"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Import the pipeline on first use: ``import cityculture`` stays light for the model."""
-    if name in _PIPELINE:
-        from cityculture import pipeline
+    """Import the API's modules on first use: ``import cityculture`` stays light.
 
-        return getattr(pipeline, name)
-    raise AttributeError(f"module 'cityculture' has no attribute {name!r}")
+    rdflib and the pipeline take a second or more to import, which a process that needs
+    neither (a SPARQL worker of ``serve``) would otherwise pay at start.
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cityculture' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 __all__ = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,20 +53,26 @@ _BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=Tr
 
 
 def _publish(outdir: Path, store_path: Path | None, base: str,
-             publisher: Publisher | None = None, endpoint: EndpointOptions | None = None
-             ) -> None:
+             publisher: Publisher | None = None, endpoint: EndpointOptions | None = None,
+             progress: Callable[[int, int], None] | None = None) -> None:
     from cityculture import pipeline
     from cityculture.publish.site import PublishError
 
     if store_path is not None and endpoint is not None:
         raise click.UsageError("give --store or --endpoint, not both")
-    with stage(f"publishing to {outdir}", unit="pages"):
+    with stage(f"publishing to {outdir}", unit="documents") as current:
+        def report(done: int, total: int) -> None:
+            current.update(done, total)
+            if progress is not None:
+                progress(done, total)
+
         if store_path is None and endpoint is None:
             store = pipeline.example().store
         else:
             store = open_store(store_path, endpoint)
         try:
-            site = pipeline.publish(store, outdir, base=base, publisher=publisher)
+            site = pipeline.publish(store, outdir, base=base, publisher=publisher,
+                                    progress=report)
         except PublishError as exc:
             raise click.ClickException(str(exc)) from None
         except EndpointError as exc:
@@ -162,26 +169,40 @@ def serve(site: Path | None, store_path: Path | None, base: str, host: str, port
     """
     import uvicorn
 
-    from cityculture.serve.app import ServeConfig, create_app
+    from cityculture.serve.app import Publishing, ServeConfig, create_app
     from cityculture.serve.sparql import Limits
 
     if (site is None) == (store_path is None):
         raise click.UsageError("give a published SITE folder or --store PATH (one of them)")
     temporary = None
+    publishing = None
     if site is None:
-        temporary = tempfile.TemporaryDirectory(prefix="cityculture-site-")
+        temporary = tempfile.TemporaryDirectory(prefix="cityculture-site-",
+                                                ignore_cleanup_errors=True)
         site = Path(temporary.name)
-        with undo_on_interrupt("removed the temporary site", temporary.cleanup):
-            _publish(site, store_path, base)
+        if base == DEFAULT_BASE:  # the store's IRIs are the site's: answer from it meanwhile
+            folder, store = site, store_path
+
+            def work(progress: Callable[[int, int], None]) -> None:
+                _publish(folder, store, base, progress=progress)
+
+            publishing = Publishing(work)
+        else:  # the endpoint must answer with the rewritten IRIs of the published dumps
+            with undo_on_interrupt("removed the temporary site", temporary.cleanup):
+                _publish(site, store_path, base)
     config = ServeConfig(site=site, limits=Limits(query_timeout, max_results, max_result_bytes),
                          workers=workers, worker_memory_mb=worker_memory,
-                         queue_timeout=queue_timeout, cors_origins=list(cors_origins))
+                         queue_timeout=queue_timeout, cors_origins=list(cors_origins),
+                         store=store_path if publishing is not None else None,
+                         publishing=publishing)
     try:
         with stage("starting the SPARQL workers"):
             app = create_app(config)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"serving {site} on http://{host}:{port}/ (SPARQL at /sparql)", err=True)
+    click.echo(f"serving {site} on http://{host}:{port}/ (SPARQL at /sparql)"
+               + ("; the site is published meanwhile, from the store" if publishing else ""),
+               err=True)
     try:
         with deferred() as signals:  # uvicorn shuts down gracefully on SIGINT and SIGTERM
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,

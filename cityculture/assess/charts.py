@@ -14,14 +14,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from cityculture.assess.results import CityResult
 from cityculture.model import elements
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
+
+
+@cache
+def pyplot() -> ModuleType:
+    """Import matplotlib with the Agg backend, when a chart is first drawn.
+
+    Imported on first use, not with the module: it takes a second or more, which every
+    command that never draws (``serve``, ``validate``...) would otherwise pay at start.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+    return matplotlib.pyplot
 
 
 @cache
@@ -39,7 +54,7 @@ def element_axes() -> dict[str, str]:
 @contextmanager
 def plain_text() -> Iterator[None]:
     """Draw every text as it is written: no mathtext, no TeX."""
-    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+    with pyplot().rc_context({"text.parse_math": False, "text.usetex": False}):
         yield
 
 
@@ -60,7 +75,7 @@ def _radar_chart(result: CityResult, outdir: Path) -> list[Path]:
         return []
     values = [result.scores[c] or 0.0 for c in codes]
     angles = [2 * math.pi * i / len(codes) for i in range(len(codes))]
-    figure = plt.figure(figsize=(5, 5))
+    figure = pyplot().figure(figsize=(5, 5))
     axes = figure.add_subplot(polar=True)
     axes.plot([*angles, angles[0]], [*values, values[0]], linewidth=2)
     axes.fill([*angles, angles[0]], [*values, values[0]], alpha=0.25)
@@ -76,7 +91,7 @@ def _save(figure: plt.Figure, stem: Path) -> list[Path]:
     paths = [stem.with_suffix(".png"), stem.with_suffix(".svg")]
     for path in paths:
         figure.savefig(path, dpi=100, bbox_inches="tight")
-    plt.close(figure)
+    pyplot().close(figure)
     return paths
 
 
@@ -93,7 +108,7 @@ def _ranking_chart(results: list[CityResult], outdir: Path, code: str | None) ->
     year = results[0].year
     scored = sorted(((r.scores.get(code), r.name) for r in results
                      if r.year == year and r.scores.get(code) is not None), reverse=False)
-    figure = plt.figure(figsize=(7, max(3.0, 0.25 * len(scored) + 1)))
+    figure = pyplot().figure(figsize=(7, max(3.0, 0.25 * len(scored) + 1)))
     axes = figure.add_subplot()
     axes.barh([name for _, name in scored], [value for value, _ in scored])
     axes.set_xlabel(results[0].labels.get(code, code))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cityculture.publish.files import SiteFiles
-from cityculture.publish.jsonld import jsonld_bytes
+from cityculture.publish.jsonld import jsonld_bytes, jsonld_lines
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,14 @@ class Dump:
         return f"dumps/{self.name}{DUMP_FORMATS[fmt].suffix}"
 
 
-def serialise(triples: list[ox.Triple], fmt: str, prefixes: Mapping[str, str]) -> bytes:
-    """Serialise triples in one of :data:`DUMP_FORMATS` (not N-Quads)."""
+def serialise(triples: list[ox.Triple], fmt: str, prefixes: Mapping[str, str], *,
+              large: bool = False) -> bytes:
+    """Serialise triples in one of :data:`DUMP_FORMATS` (not N-Quads).
+
+    ``large``: a dump, whose JSON-LD is written a node per line rather than indented.
+    """
     if fmt == "jsonld":
-        return jsonld_bytes(triples, prefixes)
+        return jsonld_lines(triples, prefixes) if large else jsonld_bytes(triples, prefixes)
     formats = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
                "rdfxml": ox.RdfFormat.RDF_XML}
     if fmt not in formats:
@@ -83,7 +87,7 @@ def write_dump(dump: Dump, triples: list[ox.Triple], files: SiteFiles,
     """Write one part of the dataset in each of its formats; record files and triple count."""
     dump.triples = len(triples)
     for fmt in dump.formats:
-        files.write(dump.path(fmt), serialise(triples, fmt, prefixes))
+        files.write(dump.path(fmt), serialise(triples, fmt, prefixes, large=True))
         dump.files[fmt] = files.path(dump.path(fmt))
     return dump
 

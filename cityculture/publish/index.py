@@ -42,13 +42,12 @@ class SiteIndex:
         self.labels: dict[str, dict[str, str]] = defaultdict(dict)
         self.iris: set[str] = set()
         self.by_predicate: dict[str, list[ox.Triple]] = defaultdict(list)
-        seen: set[str] = set()
+        seen: set[ox.Triple] = set()
         ranks: dict[tuple[str, str], tuple[int, str]] = {}
         for triple in triples:
-            text = str(triple)
-            if text in seen:
+            if triple in seen:
                 continue
-            seen.add(text)
+            seen.add(triple)
             subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
             key = node_key(subject)
             self.out[key].append(triple)

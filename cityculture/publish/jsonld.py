@@ -36,6 +36,7 @@ class Compactor:
         """Use ``prefixes`` (prefix -> namespace IRI)."""
         self.prefixes = dict(prefixes)
         self._ordered = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+        self._known: dict[str, str] = {}
 
     def compact(self, iri: str) -> str:
         """Return ``prefix:suffix`` when a namespace covers ``iri`` safely, else ``iri``.
@@ -44,12 +45,19 @@ class Compactor:
         ...     "https://w3id.org/cityculture/ontology/City")
         'csp:City'
         """
+        known = self._known.get(iri)
+        if known is not None:
+            return known
+        written = iri
         for prefix, namespace in self._ordered:
             if iri.startswith(namespace):
                 suffix = iri[len(namespace):]
                 if _SUFFIX.match(suffix):
-                    return f"{prefix}:{suffix}"
-        return iri
+                    written = f"{prefix}:{suffix}"
+                    break
+        if len(self._known) < 1_000_000:
+            self._known[iri] = written
+        return written
 
 
 def _node_id(term: ox.NamedNode | ox.BlankNode, compactor: Compactor) -> str:
@@ -148,6 +156,18 @@ def jsonld_bytes(triples: Iterable[ox.Triple], prefixes: Mapping[str, str], *,
     """Serialise triples as a JSON-LD document with an inline local context (UTF-8)."""
     document = jsonld_document(triples, prefixes)
     return json.dumps(document, ensure_ascii=False, indent=indent).encode("utf-8")
+
+
+def jsonld_lines(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> bytes:
+    """Serialise triples as :func:`jsonld_bytes` does, one node per line (for large dumps).
+
+    The same document, written without indentation: Python's JSON encoder is many times
+    faster then (its C encoder does not indent), which a dump of millions of triples needs.
+    """
+    document = jsonld_document(triples, prefixes)
+    context = json.dumps(document["@context"], ensure_ascii=False)
+    nodes = ",\n".join(json.dumps(node, ensure_ascii=False) for node in document["@graph"])
+    return f'{{"@context": {context},\n"@graph": [\n{nodes}\n]}}\n'.encode()
 
 
 def context_bytes(prefixes: Mapping[str, str]) -> bytes:

@@ -12,6 +12,7 @@ external CSS, JavaScript or fonts.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,44 @@ FORMAT_NAMES = {name: DUMP_FORMATS[name].label for name in ("turtle", "jsonld", 
 MAX_INCOMING = 200
 """At most this many referring resources are listed on a page (and put in its twins)."""
 SPARQL_PATH = "sparql"
+
+
+GROUP_SIZE_DIGITS = 3
+"""Observations and scores are described a thousand (10**3) to a document."""
+_GROUPED = re.compile(r"^((?:submission|run)/[^/#]+/(?:obs|score)/)([^/#]*?)"
+                      rf"([^/#]{{1,{GROUP_SIZE_DIGITS}}})$")
+GROUP_SUFFIX = "xxx"
+"""A group document is named by its members' common start and this (``obs/0012xxx``)."""
+
+
+def group_of(rest: str) -> tuple[str, str] | None:
+    """Return (document path, fragment) of a grouped resource, from its IRI after the base.
+
+    The observations of a submission (``submission/{id}/obs/{row}``) and the scores of a run
+    (``run/{id}/score/{n}``) are too many for a document each: they are described in
+    documents of up to a thousand, named by the local name without its last three
+    characters, each resource under a fragment named by its local name. The rule needs
+    no lookup, so a static host can follow it with one rewrite rule.
+
+    >>> group_of("submission/ab12/obs/0012345")
+    ('submission/ab12/obs/0012xxx', '0012345')
+    >>> group_of("run/r1/score/7")
+    ('run/r1/score/xxx', '7')
+    >>> group_of("city/Q90") is None
+    True
+    """
+    match = _GROUPED.match(rest)
+    if match is None:
+        return None
+    folder, start, end = match.groups()
+    return file_key(iri_to_uri(folder + start + GROUP_SUFFIX)), start + end
+
+
+def grouped_document(iri: str) -> tuple[str, str] | None:
+    """Return (document path, fragment) of a resource described in a group document."""
+    if not iri.startswith(DEFAULT_BASE) or "#" in iri:
+        return None
+    return group_of(iri[len(DEFAULT_BASE):])
 
 
 def site_path(iri: str) -> str:
@@ -89,6 +128,7 @@ class PageWriter:
                                autoescape=select_autoescape(default=True, default_for_string=True),
                                trim_blocks=True, lstrip_blocks=True)
         self.written: list[str] = []
+        self._links: dict[tuple[str, str, str | None], Markup] = {}
 
     # -- links and terms ------------------------------------------------------------------
 
@@ -100,6 +140,9 @@ class PageWriter:
                 return relative_link(page, rest)
             if rest == "":
                 return relative_link(page, "index.html")
+            grouped = group_of(rest) if "#" not in rest else None
+            if grouped is not None:
+                return relative_link(page, grouped[0] + ".html") + "#" + grouped[1]
             return relative_link(page, site_path(iri) + ".html") + (
                 "#" + iri.split("#", 1)[1] if "#" in iri else "")
         if iri.startswith(("http://", "https://")):
@@ -108,6 +151,15 @@ class PageWriter:
 
     def link(self, iri: str, page: str, text: str | None = None) -> Markup:
         """Return an escaped ``<a>`` to an IRI's page, labelled with its label."""
+        key = (page.rpartition("/")[0], iri, text)  # a link depends on the page's folder only
+        found = self._links.get(key)
+        if found is None:
+            if len(self._links) >= 500_000:
+                self._links.clear()
+            found = self._links[key] = self._link(iri, page, text)
+        return found
+
+    def _link(self, iri: str, page: str, text: str | None) -> Markup:
         label = text if text is not None else self.index.label(iri)
         target = self.href(iri, page)
         if target is None:
@@ -140,7 +192,10 @@ class PageWriter:
 
     def twins(self, iri: str, triples: Sequence[ox.Triple]) -> list[Alternate]:
         """Write the Turtle, JSON-LD and N-Triples twins of a page; return the alternates."""
-        path = site_path(iri)
+        return self.twins_at(site_path(iri), triples)
+
+    def twins_at(self, path: str, triples: Sequence[ox.Triple]) -> list[Alternate]:
+        """Write the twins of the page at site path ``path`` (no suffix); return alternates."""
         page = path + ".html"
         rewritten = [ox.Triple(self.rewriter.term(t.subject),  # type: ignore[arg-type]
                                self.rewriter.term(t.predicate),  # type: ignore[arg-type]
@@ -218,6 +273,29 @@ class PageWriter:
         context = self.resource_context(iri, page)
         context.update(extra)
         self.render(template, page, alternates=alternates, **context)
+        return page
+
+    def write_group(self, path: str, members: Sequence[str]) -> str:
+        """Write one document describing several resources, each under its fragment.
+
+        Its twins hold what each member's own twins would: its description, or what
+        points at it. Returns the page's site path.
+        """
+        page = path + ".html"
+        triples: dict[str, ox.Triple] = {}
+        sections = []
+        for iri in members:
+            for triple in self.twin_triples(iri):
+                triples.setdefault(str(triple), triple)
+            context = self.resource_context(iri, page)
+            grouped = grouped_document(iri)
+            context["anchor"] = grouped[1] if grouped else iri.rsplit("/", 1)[-1]
+            sections.append(context)
+        alternates = self.twins_at(path, list(triples.values()))
+        first, last = sections[0]["anchor"], sections[-1]["anchor"]
+        folder = path.rsplit("/", 1)[0]
+        self.render("group.html", page, alternates=alternates, iri=None, sections=sections,
+                    title=f"{folder} {first} to {last}")
         return page
 
 

@@ -13,16 +13,16 @@ import json
 import re
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import matplotlib
 import pyoxigraph as ox
 from markupsafe import Markup
 from rdflib import Graph, Literal, URIRef
 
-from cityculture.assess.charts import ranking_chart
+from cityculture.assess.charts import pyplot, ranking_chart
 from cityculture.assess.results import results_from_rows
 from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
@@ -45,6 +45,7 @@ from cityculture.publish.ontology_docs import write_ontology_docs
 from cityculture.publish.pages import (
     PageWriter,
     fmt_number,
+    grouped_document,
     peer_summary,
     quadrant_chart,
     radar_svg,
@@ -55,6 +56,7 @@ from cityculture.rdf_terms import to_oxigraph
 from cityculture.version import __version__
 
 CSP = str(CSP_NAMESPACE)
+PROV = "http://www.w3.org/ns/prov#"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 EXTRA_PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -139,9 +141,12 @@ def _parts(source: SiteSource) -> list[Dump]:
 
 
 def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
-                 publisher: Publisher | None = None, today: date | None = None
-                 ) -> PublishedSite:
+                 publisher: Publisher | None = None, today: date | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> PublishedSite:
     """Write the site for a store into ``outdir``: only the files whose bytes change.
+
+    ``progress(done, total)`` is told how many documents (pages with their twins) are
+    written, as they are.
 
     Files the previous publish into ``outdir`` wrote (listed in its ``site.json``) and
     this one no longer produces are removed; nothing else in the folder is touched.
@@ -154,6 +159,8 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
     day = (today or date.today()).isoformat()
 
     def rewrite(triples: list[ox.Triple]) -> list[ox.Triple]:
+        if rewriter.identity:  # the default base: every term stays as it is
+            return triples
         return [ox.Triple(rewriter.term(t.subject), rewriter.term(t.predicate),  # type: ignore[arg-type]
                           rewriter.term(t.object, t.predicate.value)) for t in triples]
 
@@ -167,25 +174,25 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
         versions[dump.name] = _version(previous, dump.name, _digest(rewritten), day)
     files.write("dumps/context.jsonld", context_bytes(prefixes))
     source_quads = source.quads()
-    quads = [rewriter.quad(q) for q in source_quads]
+    quads = source_quads if rewriter.identity else [rewriter.quad(q) for q in source_quads]
     quad_count = write_nquads(quads, files, NQUADS)
     versions[""] = _version(previous, "", _digest(quads), day)
     dates = {name: Dates(v["issued"], v["modified"]) for name, v in versions.items()}
 
+    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     description = describe(source, dumps, publisher=publisher or Publisher(),
                            nquads_path=NQUADS, nquads_size=files.path(NQUADS).stat().st_size,
                            quads=quad_count,
-                           entities=count_entities(ox.Triple(q.subject, q.predicate, q.object)
-                                                   for q in source_quads),
+                           entities=count_entities(all_triples),
                            dates=dates)
     description_triples = sorted(  # a Graph iterates in a different order in each process
         (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
          for s, p, o in description), key=str)
-    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     graph_names = [g.value for g in source.store.named_graphs() if isinstance(g, ox.NamedNode)]
     index = SiteIndex([*all_triples, *description_triples], graph_names)
     writer = PageWriter(index, rewriter, prefixes, outdir, files)
-    _write_pages(source, index, writer, dumps, description_triples, description)
+    _write_pages(source, index, writer, dumps, description_triples, description,
+                 progress or (lambda done, total: None))
     pages = sorted(p for p in writer.written if p.endswith(".html"))
     for path, data in discovery_files(pages, base).items():
         files.write(path, data)
@@ -241,7 +248,8 @@ def _skip(iri: str) -> bool:
 
 
 def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps: list[Dump],
-                 description: list[ox.Triple], catalog: Graph) -> None:
+                 description: list[ox.Triple], catalog: Graph,
+                 report: Callable[[int, int], None]) -> None:
     runs = _run_tables(source, index)
     nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
     element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
@@ -262,33 +270,58 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
         done.add(ontology)
     scheme = next(iter(index.subjects_of_type("http://www.w3.org/2004/02/skos/core#ConceptScheme")),
                   None)
-    for iri in sorted(index.iris):
-        if iri in done or _skip(iri):
-            continue
-        types = index.types.get(iri, set())
-        if CSP + "City" in types:
-            writer.write_resource(iri, "city.html", nation=_nation_link(writer, index, iri),
-                                  runs=_city_runs(source, writer, index, runs, iri))
-        elif iri in nations:
-            writer.write_resource(iri, "nation.html", **_nation(writer, index, runs, iri))
-        elif CSP + "Indicator" in types:
-            writer.write_resource(iri, "indicator.html", **_indicator(source, writer, index, iri))
-        elif CSP + "Element" in types and iri in element_rows:
-            writer.write_resource(iri, "element.html",
-                                  **_element(source, writer, index, runs, iri, element_rows[iri]))
-        elif CSP + "AssessmentRun" in types and iri in runs:
-            writer.write_resource(iri, "run.html", **_run(writer, index, runs[iri], dumps))
-        elif iri in (CATALOG, DATASET):  # their twins are the whole description
-            writer.write_resource(iri, twins=description)
-        elif iri == scheme:
-            page = site_path(iri) + ".html"
-            alternates = writer.twins(iri, source.graph_triples(model_graphs.get("indicators",
-                                                                                  [])))
-            context = writer.resource_context(iri, page)
-            writer.render("resource.html", page, alternates=alternates, **context)
+    pages = sorted(iri for iri in index.iris if iri not in done and not _skip(iri))
+    groups: dict[str, list[str]] = defaultdict(list)
+    singles = []
+    for iri in pages:
+        grouped = grouped_document(iri)
+        if grouped is None:
+            singles.append(iri)
         else:
-            writer.write_resource(iri)
+            groups[grouped[0]].append(iri)
+    total = len(singles) + len(groups) + 1
+    report(0, total)
+    for number, iri in enumerate(singles, 1):
+        _write_page(source, writer, index, iri, runs=runs, nations=nations,
+                    element_rows=element_rows, dumps=dumps, description=description,
+                    scheme=scheme, model_graphs=model_graphs)
+        if number % 100 == 0:
+            report(number, total)
+    for number, (path, members) in enumerate(sorted(groups.items()), len(singles) + 1):
+        writer.write_group(path, members)
+        if number % 10 == 0:
+            report(number, total)
     _home(source, writer, index, runs, dumps, nations, catalog)
+    report(total, total)
+
+
+def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str, *,
+                runs: dict[str, RunTables], nations: set[str], element_rows: dict[str, dict],
+                dumps: list[Dump], description: list[ox.Triple], scheme: str | None,
+                model_graphs: dict[str, list[str]]) -> None:
+    """Write the page and twins of one resource, with the template its kind has."""
+    types = index.types.get(iri, set())
+    if CSP + "City" in types:
+        writer.write_resource(iri, "city.html", nation=_nation_link(writer, index, iri),
+                              runs=_city_runs(source, writer, index, runs, iri))
+    elif iri in nations:
+        writer.write_resource(iri, "nation.html", **_nation(writer, index, runs, iri))
+    elif CSP + "Indicator" in types:
+        writer.write_resource(iri, "indicator.html", **_indicator(source, writer, index, iri))
+    elif CSP + "Element" in types and iri in element_rows:
+        writer.write_resource(iri, "element.html",
+                              **_element(source, writer, index, runs, iri, element_rows[iri]))
+    elif CSP + "AssessmentRun" in types and iri in runs:
+        writer.write_resource(iri, "run.html", **_run(writer, index, runs[iri], dumps))
+    elif iri in (CATALOG, DATASET):  # their twins are the whole description
+        writer.write_resource(iri, twins=description)
+    elif iri == scheme:
+        page = site_path(iri) + ".html"
+        alternates = writer.twins(iri, source.graph_triples(model_graphs.get("indicators", [])))
+        context = writer.resource_context(iri, page)
+        writer.render("resource.html", page, alternates=alternates, **context)
+    else:
+        writer.write_resource(iri)
 
 
 def writer_rel(page: str, target: str) -> str:
@@ -312,6 +345,25 @@ class RunTables:
     scores: dict[tuple[str, int], list[dict]]
     balance: dict[tuple[str, int], dict]
     share: dict[tuple[str, int], dict]
+    years: dict[str, list[int]] = field(default_factory=dict)
+    """Each city's assessed years, in order."""
+    balance_by_year: dict[int, list[dict]] = field(default_factory=dict)
+    score_iris: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(city, framework node, year) -> the IRI of the city's score for that node and year."""
+    provenance: dict[str, list[dict]] = field(default_factory=dict)
+    """Score IRI -> its CQ10 rows, for the top-level scores the city pages show."""
+    peers: PeerBasis | None = None
+
+    def __post_init__(self) -> None:
+        """Index the tables by city and by year (the pages look them up per city)."""
+        years: dict[str, set[int]] = defaultdict(set)
+        for city, year in self.scores:
+            years[city].add(year)
+        self.years = {city: sorted(found) for city, found in years.items()}
+        by_year: dict[int, list[dict]] = defaultdict(list)
+        for (_, year), row in sorted(self.balance.items()):
+            by_year[year].append(row)
+        self.balance_by_year = dict(by_year)
 
 
 def _run_tables(source: SiteSource, index: SiteIndex) -> dict[str, RunTables]:
@@ -326,9 +378,79 @@ def _run_tables(source: SiteSource, index: SiteIndex) -> dict[str, RunTables]:
         share = {(str(r["city"]), int(r["year"])): r  # type: ignore[arg-type]
                  for r in source.run("cq07-national-share", bound)}
         framework = index.value(run, CSP + "framework")
-        tables[run] = RunTables(run, framework.value if framework else None,  # type: ignore[attr-defined]
-                                dict(scores), balance, share)
+        table = RunTables(run, framework.value if framework else None,  # type: ignore[attr-defined]
+                          dict(scores), balance, share)
+        table.score_iris = _score_iris(index, run, {city for city, _ in scores})
+        table.provenance = _provenance(source, index, table)
+        table.peers = peer_basis(index, table)
+        tables[run] = table
     return tables
+
+
+def _score_iris(index: SiteIndex, run: str, cities: set[str]) -> dict[tuple[str, str, str], str]:
+    """Map (city, node, year) to the run's score IRI, from what points at each city."""
+    found: dict[tuple[str, str, str], str] = {}
+    for city in sorted(cities):
+        for triple in index.inc.get(city, ()):
+            score = triple.subject.value
+            if triple.predicate.value != CSP + "city" or not score.startswith(run + "/"):
+                continue
+            node = index.value(score, CSP + "frameworkNode")
+            year = index.value(score, CSP + "refYear")
+            key = (city, str(node.value) if node else "",  # type: ignore[attr-defined]
+                   str(year.value) if year else "")  # type: ignore[attr-defined]
+            found.setdefault(key, score)
+    return found
+
+
+def _top_rows(rows: list[dict]) -> list[dict]:
+    """Return the scored rows of a city and year at the framework's top level."""
+    top = max(int(r["level"]) for r in rows)  # type: ignore[arg-type]
+    return [r for r in rows if int(r["level"]) == top and r.get("score") is not None]  # type: ignore[arg-type]
+
+
+def _provenance(source: SiteSource, index: SiteIndex,
+                tables: RunTables) -> dict[str, list[dict]]:
+    """Return CQ10's rows for every top-level score of a run the city pages show, by score.
+
+    CQ10 asked score by score follows ``prov:wasDerivedFrom+`` anew each time, which costs
+    a tenth of a second per score; one query gives the observations of every first-level
+    score of the run (``site-first-level-provenance.rq``), and each top-level score takes
+    those of the first-level scores it was derived from (the same rows CQ10 gives, as
+    ``tests/test_publish_scale.py`` checks).
+    """
+    first: dict[str, list[dict]] = defaultdict(list)
+    for row in source.run("site-first-level-provenance", {"run": URIRef(tables.iri)}):
+        first[str(row["firstLevelScore"])].append(row)
+    found: dict[str, list[dict]] = {}
+    derived = PROV + "wasDerivedFrom"
+    for (city, year), rows in tables.scores.items():
+        for r in _top_rows(rows):
+            score = tables.score_iris.get((city, str(r["node"]), str(year)))
+            if score is None:
+                continue
+            reached: set[str] = set()
+            todo = [score]
+            while todo:
+                current = todo.pop()
+                if current in reached:
+                    continue
+                reached.add(current)
+                if current in first:
+                    continue  # below a first-level score are its inputs, not scores
+                todo.extend(t.object.value for t in index.out.get(current, ())
+                            if t.predicate.value == derived and isinstance(t.object, ox.NamedNode))
+            unique = {(str(p["indicator"]), str(p["observation"]), str(p.get("weight"))): p
+                      for s in reached for p in first.get(s, [])}
+            found[score] = sorted(unique.values(), key=_provenance_order)
+    return found
+
+
+def _provenance_order(row: dict) -> tuple[str, str, int, str]:
+    """CQ10's order: indicator, file, row, observation."""
+    number = row.get("row")
+    return (str(row["indicator"]), str(row.get("file") or ""),
+            int(number) if number is not None else -1, str(row["observation"]))  # type: ignore[arg-type]
 
 
 def _nation_link(writer: PageWriter, index: SiteIndex, city: str) -> Markup | None:
@@ -338,33 +460,107 @@ def _nation_link(writer: PageWriter, index: SiteIndex, city: str) -> Markup | No
     return writer.link(nation.value, site_path(city) + ".html")  # type: ignore[attr-defined]
 
 
-def _score_iri(index: SiteIndex, run: str, city: str, node: str, year: int) -> str | None:
-    for triple in index.inc.get(city, ()):
-        score = triple.subject.value
-        if (triple.predicate.value == CSP + "city" and score.startswith(run + "/")
-                and str(index.value(score, CSP + "frameworkNode").value  # type: ignore[union-attr]
-                        if index.value(score, CSP + "frameworkNode") else "") == node
-                and str(index.value(score, CSP + "refYear").value  # type: ignore[union-attr]
-                        if index.value(score, CSP + "refYear") else "") == str(year)):
-            return score
-    return None
+@dataclass
+class PeerBasis:
+    """What CQ6 compares, per city and year of one run: element scores, hard power, nation."""
+
+    band: float
+    elements: dict[str, tuple[str, str]]
+    """Framework node -> (element IRI, English label), for the nodes standing for elements."""
+    scores: dict[tuple[str, int], dict[str, float]]
+    """(city, year) -> element node -> score."""
+    hard: dict[tuple[str, int], float]
+    country: dict[str, str]
+
+
+def peer_basis(index: SiteIndex, tables: RunTables) -> PeerBasis | None:
+    """Gather what :func:`peer_rows` compares (None when the framework sets no peer band)."""
+    framework = tables.framework
+    band = index.value(framework, CSP + "peerHardPowerBand") if framework else None
+    if band is None:
+        return None
+    elements: dict[str, tuple[str, str]] = {}
+    scores: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
+    hard: dict[tuple[str, int], float] = {}
+    country: dict[str, str] = {}
+    has_hard_node = False
+    for (city, year), rows in tables.scores.items():
+        code = index.value(city, CSP + "countryCode")
+        if code is not None:
+            country[city] = code.value  # type: ignore[attr-defined]
+        for r in rows:
+            aspect, node = str(r.get("aspect")), str(r["node"])
+            if aspect == CSP + "hardPowerIndex":
+                has_hard_node = True
+                if r.get("score") is not None:
+                    hard[city, year] = float(r["score"])  # type: ignore[arg-type]
+            label = index.label_in(aspect, "en")
+            if CSP + "Element" not in index.types.get(aspect, set()) or label is None:
+                continue
+            elements[node] = (aspect, label)
+            if r.get("score") is not None:
+                scores[city, year][node] = float(r["score"])  # type: ignore[arg-type]
+    if not has_hard_node:  # the query asks the framework for a hard power node
+        return None
+    return PeerBasis(float(band.value), elements, dict(scores), hard, country)  # type: ignore[attr-defined]
+
+
+def peer_rows(index: SiteIndex, basis: PeerBasis | None, city: str, year: int) -> list[dict]:
+    """Return CQ6's rows (``cq06-peer-learning.rq``) for one city and year.
+
+    The same comparison as the query: for each element of the run's framework, the other
+    cities scored on it that year that are comparable (the same nation, else a hard power
+    index within the framework's ``csp:peerHardPowerBand``), with whether the city draws
+    lessons from them, is stronger or level. Computed from the run's CQ4 rows, which the
+    pages hold anyway, where the query would compare every pair of cities again for each
+    city (``tests/test_publish_scale.py`` checks both give the same rows).
+    """
+    if basis is None or (city, year) not in basis.scores:
+        return []
+    own_scores = basis.scores[city, year]
+    own_hard, own_country = basis.hard.get((city, year)), basis.country.get(city)
+    rows = []
+    for (peer, peer_year), peer_scores in basis.scores.items():
+        if peer_year != year or peer == city:
+            continue
+        peer_country = basis.country.get(peer)
+        if own_country is not None and peer_country is not None and own_country == peer_country:
+            comparable = "same nation"
+        else:
+            peer_hard = basis.hard.get((peer, year))
+            if own_hard is None or peer_hard is None or abs(own_hard - peer_hard) > basis.band:
+                continue
+            comparable = "similar hard power"
+        for node, own in own_scores.items():
+            score = peer_scores.get(node)
+            if score is None:
+                continue
+            element, label = basis.elements[node]
+            labels = index.labels.get(peer, {})
+            rows.append({"year": year, "element": element, "elementLabel": label,
+                         "peer": peer, "peerName": labels.get("en") or labels.get(""),
+                         "comparable": comparable, "own": own, "peerScore": score,
+                         "relation": "draws lessons from" if score > own
+                         else "stronger than" if score < own else "level with"})
+    rows.sort(key=lambda r: (r["element"], -r["peerScore"], r["peer"]))
+    return rows
 
 
 def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                runs: dict[str, RunTables], city: str) -> list[dict]:
     page = site_path(city) + ".html"
     sections = []
+    order = _element_order(index)
     for run, tables in sorted(runs.items()):
-        for (row_city, year), rows in sorted(tables.scores.items()):
-            if row_city != city:
-                continue
-            top = max(int(r["level"]) for r in rows)  # type: ignore[arg-type]
+        years = tables.years.get(city, [])
+        for year in years:
+            rows = tables.scores[city, year]
             scores = []
             axes = []
             for r in sorted(rows, key=lambda r: (-int(r["level"]), str(r["code"]))):  # type: ignore[arg-type]
                 score = float(r["score"]) if r.get("score") is not None else None  # type: ignore[arg-type]
                 node = str(r["node"])
-                score_iri = _score_iri(index, run, city, node, year)
+                score_iri = tables.score_iris.get((city, node, str(year)))
                 shown = fmt_number(score)
                 scores.append({
                     "code": r.get("code") or "",
@@ -377,22 +573,19 @@ def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                 aspect = str(r["aspect"]) if r.get("aspect") is not None else ""
                 if CSP + "Element" in index.types.get(aspect, set()):
                     axes.append((aspect, str(r["label"]), score))
-            order = _element_order(index)
             axes.sort(key=lambda a: order.get(a[0], 99))
             balance = tables.balance.get((city, year))
             share = tables.share.get((city, year))
             provenance = []
-            for r in rows:
-                if int(r["level"]) != top or r.get("score") is None:  # type: ignore[arg-type]
-                    continue
-                score_iri = _score_iri(index, run, city, str(r["node"]), year)
+            for r in _top_rows(rows):
+                score_iri = tables.score_iris.get((city, str(r["node"]), str(year)))
                 if score_iri is None:
                     continue
                 provenance.append({
                     "label": f"{r.get('code') or ''} {r['label']}".strip(),
                     "score": fmt_number(r["score"]),
-                    "rows": [_provenance_row(writer, index, p, page) for p in
-                             source.run("cq10-provenance", {"score": URIRef(score_iri)})],
+                    "rows": [_provenance_row(writer, index, p, page)
+                             for p in tables.provenance.get(score_iri, [])],
                 })
             sections.append({
                 "year": year,
@@ -403,16 +596,20 @@ def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                 "balance": _balance(balance) if balance else None,
                 "share": _share_text(writer, index, share, page) if share else None,
                 # CQ6 compares every pair of cities: for the latest year only
-                "peers": peer_summary(writer, source.run("cq06-peer-learning", {
-                    "run": URIRef(run), "city": URIRef(city), "year": Literal(year)}), page)
-                if year == max(y for c, y in tables.scores if c == city) else [],
+                "peers": peer_summary(writer, peer_rows(index, tables.peers, city, year), page)
+                if year == years[-1] else [],
                 "quadrant": quadrant_chart(
-                    index, tables.framework, _balance_rows(tables, year),
+                    index, tables.framework, tables.balance_by_year.get(year, []),
                     f"{index.label(city)} {year} among the assessed cities", highlight=city),
                 "provenance": provenance,
-                "top": top,
+                "top": top_level(rows),
             })
     return sections
+
+
+def top_level(rows: list[dict]) -> int:
+    """Return the highest framework level among a city's rows of one year."""
+    return max(int(r["level"]) for r in rows)  # type: ignore[arg-type]
 
 
 def _element_order(index: SiteIndex) -> dict[str, int]:
@@ -576,7 +773,7 @@ def _ranking_chart(writer: PageWriter, tables: RunTables) -> str | None:
     if not results:
         return None
     latest = max(r.year for r in results)
-    with tempfile.TemporaryDirectory() as tmp, matplotlib.rc_context(
+    with tempfile.TemporaryDirectory() as tmp, pyplot().rc_context(
             {"svg.hashsalt": "cityculture"}):  # ids from the drawing, not a random salt
         paths = ranking_chart([r for r in results if r.year == latest], Path(tmp))
         svg = next((p for p in paths if p.suffix == ".svg"), None)

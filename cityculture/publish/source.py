@@ -65,11 +65,18 @@ class SiteSource:
         Oxigraph store keeps ``"1"^^xsd:nonNegativeInteger`` as ``xsd:integer``, which would
         publish the ontology's cardinalities outside OWL 2 DL.
         """
-        wanted = set(graphs)
+        model = model_graph_files()
         seen: dict[str, ox.Triple] = {}
-        for quad in self.quads():
-            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in wanted:
-                triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+        for graph in sorted(set(graphs)):
+            if graph in model:  # as the bundle has them (see :meth:`quads`)
+                triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()
+                           if isinstance(q.graph_name, ox.NamedNode)
+                           and q.graph_name.value == graph)
+            else:  # the store's own, read by graph rather than by scanning every quad
+                triples = (ox.Triple(q.subject, q.predicate, q.object)
+                           for q in self.store.quads_for_pattern(None, None, None,
+                                                                 ox.NamedNode(graph)))
+            for triple in triples:
                 seen.setdefault(str(triple), triple)
         return [seen[key] for key in sorted(seen)]
 

@@ -15,6 +15,10 @@ stall the others; the query itself runs in a worker process (:mod:`cityculture.s
 from __future__ import annotations
 
 import json
+import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -29,6 +33,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cityculture.publish.iris import file_key, iri_to_uri
+from cityculture.publish.pages import group_of
 from cityculture.rdf_formats import turtle_ntriples
 from cityculture.serve.negotiation import negotiate
 from cityculture.serve.sparql import DataFiles, Limits, QueryJob, QueryPool
@@ -81,6 +86,69 @@ Updates and SERVICE are refused; queries are stopped after the time limit.</p>
 """
 
 
+class Publishing:
+    """A site being published in the background while the server already answers.
+
+    Until it is done, the home page says how far it is, a document not written yet answers
+    503 with ``Retry-After`` (never 404: it will exist), and the SPARQL endpoint answers
+    from the store itself.
+    """
+
+    def __init__(self, work: Callable[[Callable[[int, int], None]], None]) -> None:
+        """``work(progress)`` publishes the site, telling ``progress(done, total)``."""
+        self._work = work
+        self.done = 0
+        self.total = 0
+        self.error: str | None = None
+        self.finished = threading.Event()
+        self._start = time.monotonic()
+        self._thread: threading.Thread | None = None
+
+    def update(self, done: int, total: int) -> None:
+        """Record how many documents of how many are written."""
+        self.done, self.total = done, total
+
+    def begin(self) -> None:
+        """Start publishing in a thread (once)."""
+        if self._thread is not None:
+            return
+        self._start = time.monotonic()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name="cityculture-publish")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._work(self.update)
+        except Exception as exc:  # said here and on every page that is not there
+            self.error = str(exc) or type(exc).__name__
+            print(self.line(), file=sys.stderr, flush=True)
+        finally:
+            self.finished.set()
+
+    def line(self) -> str:
+        """Say how far publishing is."""
+        if self.error is not None:
+            return f"publishing the site failed: {self.error}"
+        if self.finished.is_set():
+            return "the site is published"
+        seconds = round(time.monotonic() - self._start)
+        if not self.total:
+            return f"the site is being published (dumps and description first; {seconds} s)"
+        return (f"the site is being published: {self.done:,} of {self.total:,} documents "
+                f"written ({seconds} s)")
+
+
+PUBLISHING_HOME = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Publishing · cityculture</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em}}</style></head><body>
+<h1>The soft power of city culture: published data</h1>
+<p>{line}. Reload this page to see how far it is; every page will be here when it is done.</p>
+<p>The <a href="sparql">SPARQL endpoint</a> answers now, from the store.</p>
+</body></html>
+"""
+
+
 @dataclass
 class ServeConfig:
     """How the server behaves; every limit is an option of ``cityculture serve``."""
@@ -92,6 +160,10 @@ class ServeConfig:
     queue_timeout: float = 5.0
     max_query_bytes: int = 100_000
     cors_origins: list[str] = field(default_factory=list)
+    store: Path | None = None
+    """With ``publishing``: the store the SPARQL workers open read-only meanwhile."""
+    publishing: Publishing | None = None
+    """The site is published into ``site`` while served (``serve --store``)."""
 
 
 def load_manifest(site: Path) -> dict:
@@ -121,8 +193,16 @@ class SiteApp:
         """Serve ``config.site``; the SPARQL pool starts with the application."""
         self.config = config
         self.site = config.site.resolve()
-        self.manifest = load_manifest(self.site)
-        self.pool = QueryPool(_data_files(self.site, self.manifest), workers=config.workers,
+        self.publishing = config.publishing
+        if self.publishing is not None:
+            if config.store is None:
+                raise ValueError("serving a site while it is published needs the store")
+            self.manifest: dict = {}
+            data = DataFiles(store=config.store)
+        else:
+            self.manifest = load_manifest(self.site)
+            data = _data_files(self.site, self.manifest)
+        self.pool = QueryPool(data, workers=config.workers,
                               limits=config.limits, memory_mb=config.worker_memory_mb,
                               queue_timeout=config.queue_timeout)
 
@@ -154,10 +234,13 @@ class SiteApp:
                 return await run_in_threadpool(_ntriples, turtle)
         key = file_key(iri_to_uri(relative))
         if self._file(key + ".html") is None:
-            return PlainTextResponse("not found\n", status_code=404)
+            grouped = group_of(relative)
+            if grouped is not None and self._file(grouped[0] + ".html") is not None:
+                return self._negotiate(request, grouped[0], "#" + grouped[1])
+            return self._missing()
         return self._negotiate(request, key)
 
-    def _negotiate(self, request: Request, key: str) -> Response:
+    def _negotiate(self, request: Request, key: str, fragment: str = "") -> Response:
         media = negotiate(request.headers.get("accept"), list(REPRESENTATIONS))
         vary = {"Vary": "Accept"}
         if media is None:
@@ -169,10 +252,28 @@ class SiteApp:
             key = file_key("dataset")  # the home page's data: the dataset description
         if key == "index":
             path = self._file("index.html")
+            if path is None and self._pending():
+                return Response(PUBLISHING_HOME.format(line=self.publishing.line()),  # type: ignore[union-attr]
+                                media_type=MEDIA_TYPES[".html"],
+                                headers={**vary, "Cache-Control": "no-store"})
             if path is None:
-                return PlainTextResponse("not found\n", status_code=404)
+                return self._missing()
             return FileResponse(path, media_type=MEDIA_TYPES[".html"], headers=vary)
-        return RedirectResponse("/" + key + suffix, status_code=303, headers=vary)
+        return RedirectResponse("/" + key + suffix + fragment, status_code=303, headers=vary)
+
+    def _pending(self) -> bool:
+        """Tell whether documents may still be missing because the site is being published."""
+        return self.publishing is not None and (not self.publishing.finished.is_set()
+                                                or self.publishing.error is not None)
+
+    def _missing(self) -> Response:
+        """Answer for a document that is not there: 404, or 503 while it is being written."""
+        if self.publishing is not None and self.publishing.error is not None:
+            return PlainTextResponse(self.publishing.line() + "\n", status_code=500)
+        if self._pending():
+            return PlainTextResponse(self.publishing.line() + "; try again shortly\n",  # type: ignore[union-attr]
+                                     status_code=503, headers={"Retry-After": "5"})
+        return PlainTextResponse("not found\n", status_code=404)
 
     # -- SPARQL -----------------------------------------------------------------------------
 
@@ -234,6 +335,8 @@ class SiteApp:
         if media is None:
             return PlainTextResponse("not acceptable\n", status_code=406)
         path = self._file(file_key("dataset") + ".ttl")
+        if path is None and self._pending():
+            return self._missing()
         if path is None:
             return PlainTextResponse("no service description\n", status_code=404)
         if media == "application/n-triples":
@@ -299,6 +402,8 @@ def create_app(config: ServeConfig) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette):  # noqa: ANN202
         await handlers.pool.start()
+        if handlers.publishing is not None:
+            handlers.publishing.begin()  # once the endpoint answers
         try:
             yield
         finally:

@@ -311,11 +311,21 @@ def execute(store: ox.Store, job: QueryJob, limits: Limits,
 
 @dataclass(frozen=True)
 class DataFiles:
-    """What each worker loads: N-Quads files, and Turtle files each into a named graph."""
+    """What each worker loads: N-Quads files, and Turtle files each into a named graph.
+
+    Or ``store``: an embedded store directory that each worker opens read-only instead of
+    loading files (nothing to load, so the endpoint answers at once).
+    """
 
     nquads: tuple[Path, ...] = ()
     turtle: tuple[tuple[Path, str], ...] = ()
     prefixes: tuple[tuple[str, str], ...] = ()
+    store: Path | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse files together with a store: a read-only store cannot load them."""
+        if self.store is not None and (self.nquads or self.turtle):
+            raise ValueError("a SPARQL worker reads either a store or files, not both")
 
 
 def _worker_main(conn: multiprocessing.connection.Connection, data: DataFiles,
@@ -332,7 +342,7 @@ def _worker_main(conn: multiprocessing.connection.Connection, data: DataFiles,
 
         cap = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    store = ox.Store()
+    store = ox.Store.read_only(str(data.store)) if data.store is not None else ox.Store()
     for path in data.nquads:
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     for path, graph in data.turtle:
