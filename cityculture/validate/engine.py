@@ -24,6 +24,7 @@ extra shapes file names with ``sh:targetNode``) are reported.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -413,25 +414,49 @@ def _unfaithful(data: DataGraph, check: CompiledCheck) -> bool:
 def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclResult]:
     """Evaluate compiled checks on the data graph's store, results in the checks' order.
 
-    Oxigraph evaluates a query without holding Python's global lock, so the checks run on
-    two threads: one takes the SPARQL constraints, which group and join whole tables and
-    take the most memory while they run, one after another; the other takes the core
-    constraints (counts, datatypes, classes, patterns...). Two large joins never run at the
-    same time, so the memory a validation takes follows the data graph, not the checks.
+    Oxigraph evaluates a query without holding Python's global lock, so two threads take the
+    checks from one list. A SPARQL constraint that groups the whole graph (``GROUP BY``)
+    holds the most memory while it runs: one such check runs at a time, started first, the
+    other thread taking the other checks meanwhile, so the memory a validation takes
+    follows the data graph, not the number of checks.
     """
     checks = list(checks)
-    sparql = [i for i, c in enumerate(checks) if c.component == SH.SPARQLConstraintComponent]
-    core = [i for i, c in enumerate(checks) if c.component != SH.SPARQLConstraintComponent]
+    large = [i for i, c in enumerate(checks) if _groups_whole_graph(c)]
+    small = [i for i, c in enumerate(checks) if not _groups_whole_graph(c)]
     found: dict[int, list[ShaclResult]] = {}
+    lock = threading.Lock()
+    large_running = False
 
-    def run(indices: list[int]) -> None:
-        for index in indices:
-            found[index] = _run_check(data, checks[index])
+    def next_check() -> tuple[int, bool] | None:
+        nonlocal large_running
+        with lock:
+            if large and not large_running:
+                large_running = True
+                return large.pop(0), True
+            if small:
+                return small.pop(0), False
+            return None  # nothing, or only large ones while one runs: the other thread goes on
+
+    def work() -> None:
+        nonlocal large_running
+        while (taken := next_check()) is not None:
+            index, is_large = taken
+            try:
+                found[index] = _run_check(data, checks[index])
+            finally:
+                if is_large:
+                    with lock:
+                        large_running = False
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shacl") as pool:
-        for done in [pool.submit(run, part) for part in (sparql, core) if part]:
+        for done in [pool.submit(work) for _ in range(2)]:
             done.result()
     return [result for index in range(len(checks)) for result in found[index]]
+
+
+def _groups_whole_graph(check: CompiledCheck) -> bool:
+    return (check.component == SH.SPARQLConstraintComponent
+            and re.search(r"\bGROUP\s+BY\b", check.query, re.IGNORECASE) is not None)
 
 
 def _run_check(data: DataGraph, check: CompiledCheck) -> list[ShaclResult]:
