@@ -95,7 +95,9 @@ class EmbeddedStore:
 
         ``ntriples``: bytes (or text), or parts of N-Triples (each whole lines) bulk-loaded one
         after the other: Oxigraph's bulk loader holds what it is given in memory to sort it, so
-        a large graph loaded in parts takes memory for one part, not for the whole graph.
+        a large graph loaded in parts takes memory for one part, not for the whole graph. Each
+        part is parsed as its own document: a blank-node label names one node within a part
+        only. An iterator of parts is read one part at a time, as the loader takes them.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
