@@ -38,6 +38,11 @@ _DCT = "http://purl.org/dc/terms/"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 C = str(CSP)
 
+PART_BYTES = 64 << 20
+"""About how many bytes of N-Triples each part of a run graph holds (whole framework nodes
+are put together up to this size): each part the embedded store bulk-loads costs a fixed
+time, and the loader holds one part in memory at a time."""
+
 STEPS = ["imputation", "transformation", "outlierTreatment", "normalisation"]
 
 
@@ -85,9 +90,9 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
 def run_ntriples_parts(assessment: Assessment, framework: Framework, *, run: str,
                        used: list[str], year: int | None, started: datetime,
                        ended: datetime) -> Iterator[bytes]:
-    """Yield the run's graph as N-Triples, in parts of whole lines, one framework node a part.
+    """Yield the run's graph as N-Triples, in parts of whole framework nodes (:data:`PART_BYTES`).
 
-    The first part holds the run and its steps, the last the outlier checks. A national
+    The first part starts with the run and its steps, the last holds the outlier checks. A national
     corpus's run graph is hundreds of megabytes: written part by part, it is held in memory
     one part at a time by a store that loads the parts as they come
     (:meth:`~cityculture.store.interface.Backend.replace_graph`). Every blank node (an
@@ -129,14 +134,21 @@ def run_ntriples_parts(assessment: Assessment, framework: Framework, *, run: str
         """
         return f"_:i{next(counter)}"
 
-    yield _encoded(out)  # never empty: the run's own triples
+    blocks = [_encoded(out)]  # the run's own triples
+    size = len(blocks[0])
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
             _indicator_scores(out, result, assessment, years, fresh)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
         if out:
-            yield _encoded(out)
+            blocks.append(_encoded(out))
+            size += len(blocks[-1])
+        if size >= PART_BYTES:
+            yield b"".join(blocks)
+            blocks, size = [], 0
+    if blocks:
+        yield b"".join(blocks)
     for k, check in enumerate(assessment.outliers):
         if year is not None and check.year != year:
             continue
