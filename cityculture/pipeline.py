@@ -128,7 +128,7 @@ PART = 200_000
 """Triples per bulk-load part: Oxigraph's bulk loader holds a part in memory to sort it."""
 
 
-def ntriples_parts(triples: Sequence[ox.Triple] | SerialisedTriples,
+def submission_parts(triples: Sequence[ox.Triple] | SerialisedTriples,
                    current: Stage) -> Iterator[bytes]:
     """Yield the triples as N-Triples, a part at a time, advancing ``current`` as they go.
 
@@ -154,8 +154,6 @@ def ntriples_parts(triples: Sequence[ox.Triple] | SerialisedTriples,
         current.advance(len(part))
 
 
-
-
 def store_scheme(backend: Backend, scheme: Scheme | None) -> None:
     """Store the scheme files' triples as one named graph keyed by their checksums."""
     if scheme is None or not scheme.paths:
@@ -177,7 +175,7 @@ def store_submissions(backend: Backend, submissions: Sequence[Submission], *,
             with writing(backend, created=created):
                 for submission in submissions:
                     backend.replace_graph(submission.iri,
-                                          ntriples_parts(submission.triples, current))
+                                          submission_parts(submission.triples, current))
                 store_model_graphs(backend)
                 store_scheme(backend, scheme)
             return

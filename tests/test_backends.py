@@ -503,6 +503,54 @@ def test_failed_replace_leaves_previous_graph(fresh: Backend) -> None:
     assert fresh.graph_names() == names  # no staging graph left behind
 
 
+def test_replace_graph_in_parts(fresh: Backend) -> None:
+    """Parts (read one at a time from a generator) give the graph their joined text gives."""
+    graph = str(EX["graph/parts"])
+    scored = (b'_:s1 <http://example.org/cc-test/p> "s" .\n'
+              b'_:s1 <http://example.org/cc-test/q> "t" .\n')
+    read: list[int] = []
+
+    def parts() -> Iterator[bytes]:
+        for k, part in enumerate([*V1.splitlines(keepends=True), scored]):
+            read.append(k)
+            yield part
+
+    fresh.replace_graph(graph, parts())
+    assert read == [0, 1, 2]
+    assert _values(fresh, graph) == ["one", "s"]
+    assert fresh.graph_ntriples(graph).count(b"\n") == 4
+    assert len(fresh.select(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")) == 2
+    fresh.replace_graph(graph, iter([V2]))
+    assert fresh.graph_ntriples(graph) == V2
+
+
+def test_failed_replace_in_parts_leaves_previous_graph(fresh: Backend) -> None:
+    """A bad part, or parts that stop with an error, change nothing: not even a new graph."""
+    graph, new = str(EX["graph/parts-failing"]), str(EX["graph/parts-never"])
+    fresh.replace_graph(graph, V1)
+    names = fresh.graph_names()
+
+    def failing() -> Iterator[bytes]:
+        yield V2
+        raise RuntimeError("stopped while writing")
+
+    with pytest.raises(InvalidRDFError):
+        fresh.replace_graph(graph, iter([V2, BROKEN]))
+    for target in (graph, new):
+        with pytest.raises(RuntimeError, match="stopped while writing"):
+            fresh.replace_graph(target, failing())
+    assert _values(fresh, graph) == ["one"]
+    assert fresh.graph_names() == names  # no staging graph, no part of the new graph
+
+
+def test_replace_graph_refuses_text(fresh: Backend) -> None:
+    with pytest.raises(TypeError, match="not str"):
+        fresh.replace_graph(str(EX["graph/text"]), V1.decode())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not str"):
+        fresh.replace_graph(str(EX["graph/text"]), iter([V1.decode()]))  # type: ignore[arg-type]
+    assert str(EX["graph/text"]) not in fresh.graph_names()
+
+
 @pytest.mark.parametrize("kind", ["remote-oxigraph-server", "remote-virtuoso"])
 def test_failed_replace_on_the_server_leaves_previous_graph(
         request: pytest.FixtureRequest, kind: str) -> None:

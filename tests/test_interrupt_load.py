@@ -31,11 +31,11 @@ STORING_CHILD = """
 import sys
 from cityculture import pipeline
 from cityculture.cli import main
-parts = pipeline.ntriples_parts
+parts = pipeline.submission_parts
 def announced(triples, current):
     print("storing", flush=True)
     yield from parts(triples, current)
-pipeline.ntriples_parts = announced
+pipeline.submission_parts = announced
 pipeline.PART = 5_000  # several parts, so the signal comes between and during bulk loads
 main(sys.argv[1:])
 """

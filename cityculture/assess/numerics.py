@@ -13,7 +13,8 @@ error naming it, never a silent default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -43,23 +44,35 @@ class ObservationTable:
     """Indicator IRI -> number of observations averaged, same shape."""
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple[str, str, int, float]]) -> ObservationTable:
-        """Build the table from (indicator, city, year, value) rows, averaging repeats."""
-        cities = sorted({row[1] for row in rows})
-        years = sorted({row[2] for row in rows})
-        city_index = {c: i for i, c in enumerate(cities)}
-        year_index = {y: i for i, y in enumerate(years)}
-        by_indicator: dict[str, list[tuple[int, int, float]]] = {}
+    def from_rows(cls, rows: Iterable[tuple[str, str, int, float]]) -> ObservationTable:
+        """Build the table from (indicator, city, year, value) rows, averaging repeats.
+
+        The rows are read once and not kept (a national corpus has hundreds of thousands):
+        each is stored as two indexes and a value, in arrays per indicator.
+        """
+        city_seen: dict[str, int] = {}
+        year_seen: dict[int, int] = {}
+        by_indicator: dict[str, tuple[array, array, array]] = {}
         for indicator, city, year, value in rows:
-            by_indicator.setdefault(indicator, []).append(
-                (year_index[year], city_index[city], value))
+            entries = by_indicator.get(indicator)
+            if entries is None:
+                entries = by_indicator[indicator] = (array("q"), array("q"), array("d"))
+            entries[0].append(year_seen.setdefault(year, len(year_seen)))
+            entries[1].append(city_seen.setdefault(city, len(city_seen)))
+            entries[2].append(value)
+        cities, years = sorted(city_seen), sorted(year_seen)
+        # from the order first seen to the sorted order
+        city_at = np.empty(len(cities), dtype=np.intp)
+        city_at[[city_seen[c] for c in cities]] = np.arange(len(cities))
+        year_at = np.empty(len(years), dtype=np.intp)
+        year_at[[year_seen[y] for y in years]] = np.arange(len(years))
         values, counts = {}, {}
         shape = (len(years), len(cities))
-        for indicator, entries in by_indicator.items():
-            data = np.array(entries, dtype=float)
-            at = (data[:, 0].astype(int), data[:, 1].astype(int))
+        for indicator, (year_of, city_of, value_of) in by_indicator.items():
+            at = (year_at[np.frombuffer(year_of, dtype=np.int64)],
+                  city_at[np.frombuffer(city_of, dtype=np.int64)])
             sums, count = np.zeros(shape), np.zeros(shape)
-            np.add.at(sums, at, data[:, 2])
+            np.add.at(sums, at, np.frombuffer(value_of, dtype=float))
             np.add.at(count, at, 1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 values[indicator] = np.where(count > 0, sums / np.maximum(count, 1), np.nan)

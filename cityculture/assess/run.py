@@ -5,8 +5,10 @@ outlier treatment, normalisation, aggregation level by level up the framework tr
 SPARQL selects the observation table (``queries/assess-observations.rq``); one Python module
 computes every number (:mod:`cityculture.assess.numerics`); the run is written as one named
 graph in one atomic replace (:mod:`cityculture.assess.run_graph`), so it appears whole or not
-at all. The run reads only its own framework: the framework file is copied into the store in
-a graph named by its content digest, which the run records.
+at all. The graph is handed to the store in parts, written as the store loads them: the
+embedded store never holds the whole run graph as text. The run reads only its own
+framework: the framework file is copied into the store in a graph named by its content
+digest, which the run records.
 
 :func:`assess` works over any :class:`~cityculture.store.backends.Backend` (embedded
 Oxigraph, rdflib, a SPARQL 1.1 endpoint such as Oxigraph server or Virtuoso): it only
@@ -18,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,7 +29,7 @@ from rdflib import URIRef
 
 from cityculture.assess.frameworks import Framework
 from cityculture.assess.numerics import AssessmentError, ObservationTable, assess_table
-from cityculture.assess.run_graph import run_ntriples
+from cityculture.assess.run_graph import run_ntriples_parts
 from cityculture.namespaces import RUN_BASE
 from cityculture.queries import load_query
 from cityculture.store.backends import Backend, OxigraphBackend, bind_values
@@ -59,23 +62,28 @@ def store_framework(store: Backend, framework: Framework) -> None:
 
 
 def lexical_rows(store: Backend, query: str, bindings: dict[str, URIRef],
-                 names: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Run a SELECT whose variables are all bound; return the lexical forms of ``names``.
+                 names: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """Run a SELECT whose variables are all bound; yield the lexical forms of ``names``.
 
     On the embedded store the solutions are read straight from pyoxigraph: the observation
     table of a national corpus has hundreds of thousands of rows, and building an rdflib
     term for each cell (what :meth:`Backend.select` returns) would cost more than the query.
+    The rows are yielded one by one, not kept: the caller keeps what it needs of each.
     """
     if isinstance(store, OxigraphBackend):
         solutions = store.oxigraph.query(bind_values(query, bindings))
         assert isinstance(solutions, ox.QuerySolutions)
         # SPARQL CSV results hold the lexical forms; pyoxigraph writes them in one call
-        text = solutions.serialize(format=ox.QueryResultsFormat.CSV)
-        reader = csv.reader(io.StringIO((text or b"").decode("utf-8"), newline=""))
+        data = io.BytesIO(solutions.serialize(format=ox.QueryResultsFormat.CSV) or b"")
+        # decoded as read: the text of the whole table is never held (nor as a StringIO copy)
+        reader = csv.reader(io.TextIOWrapper(data, encoding="utf-8", newline=""))
         header = next(reader, [])
         at = [header.index(name) for name in names]
-        return [tuple(row[i] for i in at) for row in reader]
-    return [tuple(str(row[name]) for name in names) for row in store.select(query, bindings)]
+        for row in reader:
+            yield tuple(row[i] for i in at)
+        return
+    for row in store.select(query, bindings):
+        yield tuple(str(row[name]) for name in names)
 
 
 def observation_table(store: Backend, framework: Framework) -> tuple[ObservationTable,
@@ -84,10 +92,15 @@ def observation_table(store: Backend, framework: Framework) -> tuple[Observation
     rows = lexical_rows(store, load_query("assess-observations").text,
                         {"frameworkGraph": URIRef(framework.graph)},
                         ("graph", "indicator", "city", "year", "value"))
-    graphs = sorted({row[0] for row in rows})
-    table = ObservationTable.from_rows([(indicator, city, int(year), float(value))
-                                        for _, indicator, city, year, value in rows])
-    return table, graphs
+    graphs: set[str] = set()
+
+    def observations() -> Iterator[tuple[str, str, int, float]]:
+        for graph, indicator, city, year, value in rows:
+            graphs.add(graph)
+            yield indicator, city, int(year), float(value)
+
+    table = ObservationTable.from_rows(observations())
+    return table, sorted(graphs)
 
 
 def indicator_directions(store: Backend, framework: Framework) -> dict[str, str]:
@@ -133,8 +146,8 @@ def assess(
     """Assess every city in the store with a framework; return the run (a named graph).
 
     ``year`` limits the run's results to one year (earlier years still feed
-    ``csp:latestEarlierYear``). The run graph is written in one replace: on failure nothing
-    of it is in the store.
+    ``csp:latestEarlierYear``). The run graph is written in one replace (handed over in parts):
+    on failure nothing of it is in the store.
 
     :raises AssessmentError: the data cannot be assessed with the framework.
     """
@@ -142,9 +155,9 @@ def assess(
     run = run_iri or new_run_iri(framework, year)
     table, directions, graphs = read_inputs(store, framework)
     assessment = assess_table(framework, table, directions)
-    data = run_ntriples(assessment, framework, run=run, used=graphs, year=year,
-                        started=started, ended=datetime.now(UTC))
-    store.replace_graph(run, data)
+    parts = run_ntriples_parts(assessment, framework, run=run, used=graphs, year=year,
+                               started=started, ended=datetime.now(UTC))
+    store.replace_graph(run, parts)
     return AssessmentRun(iri=run, framework=framework, year=year)
 
 

@@ -1,6 +1,7 @@
 """An assessment run as RDF: the N-Triples of its named graph, with PROV.
 
-One graph per run, written in one replace. It holds:
+One graph per run, written in one replace (in parts, which the store loads as they come).
+It holds:
 
 * the run (``csp:AssessmentRun``, a ``prov:Activity``): its framework, the digest of the
   framework file and the graph holding the copy it read (``csp:frameworkGraph``), the graphs
@@ -21,6 +22,7 @@ Numbers are written as ``xsd:decimal`` (Virtuoso returns doubles with six digits
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -35,6 +37,11 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _DCT = "http://purl.org/dc/terms/"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 C = str(CSP)
+
+PART_BYTES = 64 << 20
+"""About how many bytes of N-Triples each part of a run graph holds (whole framework nodes
+are put together up to this size): each part the embedded store bulk-loads costs a fixed
+time, and the loader holds one part in memory at a time."""
 
 STEPS = ["imputation", "transformation", "outlierTreatment", "normalisation"]
 
@@ -75,7 +82,22 @@ def _reason(have: float, selected: float, minimum: float) -> str:
 
 def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used: list[str],
                  year: int | None, started: datetime, ended: datetime) -> bytes:
-    """Return the run's graph as N-Triples."""
+    """Return the run's graph as one N-Triples document (:func:`run_ntriples_parts` joined)."""
+    return b"".join(run_ntriples_parts(assessment, framework, run=run, used=used, year=year,
+                                       started=started, ended=ended))
+
+
+def run_ntriples_parts(assessment: Assessment, framework: Framework, *, run: str,
+                       used: list[str], year: int | None, started: datetime,
+                       ended: datetime) -> Iterator[bytes]:
+    """Yield the run's graph as N-Triples, in parts of whole framework nodes (:data:`PART_BYTES`).
+
+    The first part starts with the run and its steps, the last holds the outlier checks. A national
+    corpus's run graph is hundreds of megabytes: written part by part, it is held in memory
+    one part at a time by a store that loads the parts as they come
+    (:meth:`~cityculture.store.interface.Backend.replace_graph`). Every blank node (an
+    indicator score) is written whole within one part, under a label unique in the run.
+    """
     out: list[str] = []
     r = f"<{run}>"
     out += [f"{r} <{_RDF}type> <{C}AssessmentRun> .", f"{r} <{_RDF}type> <{_PROV}Activity> .",
@@ -112,16 +134,21 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
         """
         return f"_:i{next(counter)}"
 
-    # encoded node by node: one list of lines for the whole run would be held three times
-    # (lines, joined text, bytes) at the peak, for a national corpus gigabytes
-    chunks: list[bytes] = []
+    blocks = [_encoded(out)]  # the run's own triples
+    size = len(blocks[0])
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
             _indicator_scores(out, result, assessment, years, fresh)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
-        chunks.append(("\n".join(out) + "\n").encode("utf-8"))
-        out.clear()
+        if out:
+            blocks.append(_encoded(out))
+            size += len(blocks[-1])
+        if size >= PART_BYTES:
+            yield b"".join(blocks)
+            blocks, size = [], 0
+    if blocks:
+        yield b"".join(blocks)
     for k, check in enumerate(assessment.outliers):
         if year is not None and check.year != year:
             continue
@@ -133,8 +160,15 @@ def run_ntriples(assessment: Assessment, framework: Framework, *, run: str, used
                 f"{o} <{_PROV}wasGeneratedBy> <{step_iri(run, 'outlierTreatment')}> ."]
         if check.winsorised_points:
             out.append(f"{o} <{C}winsorisedPoints> {_integer(check.winsorised_points)} .")
-    chunks.append(("\n".join(out) + "\n").encode("utf-8"))
-    return b"".join(chunks)
+    if out:
+        yield _encoded(out)
+
+
+def _encoded(lines: list[str]) -> bytes:
+    """Return ``lines`` as N-Triples bytes and empty the list (its strings are then freed)."""
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    lines.clear()
+    return data
 
 
 def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment,

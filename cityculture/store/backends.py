@@ -24,6 +24,7 @@ from cityculture.store.interface import (
     Backend,
     Bindings,
     InvalidRDFError,
+    NTriples,
     Row,
     _with_where,
     bind_values,
@@ -33,13 +34,15 @@ from cityculture.store.interface import (
     check_bindings,
     check_graph_name,
     check_ntriples,
+    ntriples_document,
+    ntriples_parts,
     sorted_ntriples,
 )
 
-__all__ = ["Backend", "Bindings", "InvalidRDFError", "OxigraphBackend", "RdflibBackend", "Row",
-           "accepted_triples", "bind_values", "canonical_literal", "canonical_ox_term",
-           "canonical_term", "check_bindings", "check_graph_name", "check_ntriples",
-           "sorted_ntriples"]
+__all__ = ["Backend", "Bindings", "InvalidRDFError", "NTriples", "OxigraphBackend",
+           "RdflibBackend", "Row", "accepted_triples", "bind_values", "canonical_literal",
+           "canonical_ox_term", "canonical_term", "check_bindings", "check_graph_name",
+           "check_ntriples", "ntriples_document", "ntriples_parts", "sorted_ntriples"]
 
 
 # --- rdflib -----------------------------------------------------------------------------------
@@ -81,9 +84,13 @@ class RdflibBackend:
         with self._lock:
             self.dataset.update(update)
 
-    def replace_graph(self, graph: str, ntriples: bytes) -> None:
-        """Parse into a fresh graph first; swap it in only when parsing succeeded."""
+    def replace_graph(self, graph: str, ntriples: NTriples) -> None:
+        """Parse into a fresh graph first; swap it in only when parsing succeeded.
+
+        Parts are joined into one document first.
+        """
         name = URIRef(check_graph_name(graph))
+        ntriples = ntriples_document(ntriples)
         check_ntriples(ntriples)  # the same strict parser, and message, as the other backends
         fresh = Graph()
         try:

@@ -30,10 +30,12 @@ from cityculture.rdf_terms import solution_rows
 from cityculture.store.interface import (
     Bindings,
     InvalidRDFError,
+    NTriples,
     Row,
     bind_values,
     canonical_ox_term,
     check_graph_name,
+    ntriples_parts,
 )
 
 STAGING_SUFFIX = "#staging"
@@ -114,7 +116,7 @@ class OxigraphBackend:
         """Run a SPARQL Update request (one transaction)."""
         self._store.update(update)
 
-    def replace_graph(self, graph: str, ntriples: bytes | str | Iterable[bytes]) -> None:
+    def replace_graph(self, graph: str, ntriples: NTriples) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
 
         ``ntriples``: bytes (or text), or parts of N-Triples (each whole lines) bulk-loaded one
@@ -125,7 +127,7 @@ class OxigraphBackend:
         """
         name = ox.NamedNode(check_graph_name(graph))
         try:
-            self._replace(name, ntriples)
+            self._replace(name, ntriples_parts(ntriples))
         except SyntaxError as err:
             raise InvalidRDFError(f"invalid N-Triples for <{graph}>: {err}") from err
         finally:
@@ -178,12 +180,15 @@ class OxigraphBackend:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _replace(self, name: ox.NamedNode, ntriples: bytes | str | Iterable[bytes]) -> None:
+    def _replace(self, name: ox.NamedNode, ntriples: bytes | Iterable[bytes]) -> None:
         """Replace one named graph: bulk-load a new one, or swap a staging graph in.
+
+        Each part is parsed as its own document: a blank-node label names one node within a
+        part only. An iterator of parts is read one part at a time, as the loader takes them.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
-        parts = [ntriples] if isinstance(ntriples, bytes | str) else ntriples
+        parts = [ntriples] if isinstance(ntriples, bytes) else ntriples
         if not self._store.contains_named_graph(name):
             self._load_new_graph(name, parts)
             return

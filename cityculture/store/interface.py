@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Protocol, runtime_checkable
 
@@ -57,6 +57,12 @@ Row = dict[str, Identifier | None]
 
 Bindings = Mapping[str, Identifier] | None
 """Query parameters: variable name (with or without ``?``) -> URIRef or Literal."""
+
+NTriples = bytes | Iterable[bytes]
+"""N-Triples for :meth:`Backend.replace_graph`: one document, or parts of whole lines. A
+blank node is written whole within one part, and no label is used in two parts: the embedded
+store loads each part as its own document (its blank nodes apart from every other part's),
+the other backends join the parts into one."""
 
 
 class InvalidRDFError(ValueError):
@@ -81,8 +87,12 @@ class Backend(Protocol):
         """Run a SPARQL 1.1 Update request."""
         ...
 
-    def replace_graph(self, graph: str, ntriples: bytes) -> None:
-        """Replace a named graph with N-Triples, all-or-nothing."""
+    def replace_graph(self, graph: str, ntriples: NTriples) -> None:
+        """Replace a named graph with N-Triples (whole or in parts), all-or-nothing.
+
+        Parts are read one at a time, as the backend consumes them: the embedded store loads
+        each as it comes, so a large graph given as a generator of parts is never held whole.
+        """
         ...
 
     def graph_ntriples(self, graph: str) -> bytes:
@@ -250,6 +260,31 @@ def sorted_ntriples(data: bytes) -> bytes:
     triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
     lines = sorted(ox.serialize([t], format=ox.RdfFormat.N_TRIPLES) or b"" for t in triples)
     return b"".join(lines)
+
+
+def ntriples_parts(ntriples: NTriples) -> Iterable[bytes]:
+    """Return N-Triples given whole or in parts as parts (one document: one part).
+
+    :raises TypeError: ``ntriples`` is text, or a part is not bytes.
+    """
+    if isinstance(ntriples, bytes):
+        return [ntriples]
+    if isinstance(ntriples, str):
+        raise TypeError("N-Triples must be bytes or parts of bytes, not str")
+    return (_checked_part(part) for part in ntriples)
+
+
+def _checked_part(part: object) -> bytes:
+    if not isinstance(part, bytes):
+        raise TypeError(f"a part of N-Triples must be bytes, not {type(part).__name__}")
+    return part
+
+
+def ntriples_document(ntriples: NTriples) -> bytes:
+    """Return N-Triples given whole or in parts as one document (the parts joined)."""
+    if isinstance(ntriples, bytes):
+        return ntriples
+    return b"".join(ntriples_parts(ntriples))
 
 
 def check_ntriples(data: bytes) -> None:

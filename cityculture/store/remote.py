@@ -34,8 +34,9 @@ bad data, a refused or broken upload, leave the previous version of the graph in
   ``DEFINE sql:log-enable 1``. On Virtuoso, replace graphs when nobody reads them, or have
   readers tolerate a short inconsistent window.
 
-The N-Triples are also parsed locally before anything is sent (``check_rdf=True``), so bad
-data is refused with the line of the error and no request at all.
+Data given in parts (:data:`~cityculture.store.interface.NTriples`) is joined and sent as one
+request. The N-Triples are also parsed locally before anything is sent (``check_rdf=True``),
+so bad data is refused with the line of the error and no request at all.
 
 Truncation: Virtuoso cuts SELECT results at ``ResultSetMaxRows`` (default 10000) without an
 error; it marks such answers with an ``X-SPARQL-MaxRows`` header, and answers cut short by its
@@ -73,11 +74,13 @@ from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 from cityculture.store.embedded import STAGING_SUFFIX
 from cityculture.store.interface import (
     Bindings,
+    NTriples,
     Row,
     bind_values,
     canonical_literal,
     check_graph_name,
     check_ntriples,
+    ntriples_document,
     sorted_ntriples,
 )
 
@@ -472,9 +475,14 @@ class RemoteBackend:
         self._http("PUT", self._gsp_url(graph), data=ntriples,
                    headers={"Content-Type": "application/n-triples"})
 
-    def replace_graph(self, graph: str, ntriples: bytes) -> None:
-        """Replace ``graph`` all-or-nothing (one PUT, or staging graph plus one update)."""
+    def replace_graph(self, graph: str, ntriples: NTriples) -> None:
+        """Replace ``graph`` all-or-nothing (one PUT, or staging graph plus one update).
+
+        Parts are joined and sent as one request: a retried request then never adds a part's
+        blank nodes twice.
+        """
         check_graph_name(graph)
+        ntriples = ntriples_document(ntriples)
         if self.check_rdf:
             check_ntriples(ntriples)
         if self.replace_mode == "put":
