@@ -232,8 +232,8 @@ def test_untrusted_publisher_name_cannot_leave_the_script(tmp_path: Path) -> Non
 
     with OxigraphBackend(tmp_path / "store") as store:
         store.replace_graph("https://w3id.org/cityculture/submission/x",
-                            '<https://w3id.org/cityculture/city/Q1> '
-                            '<http://www.w3.org/2000/01/rdf-schema#label> "A" .\n'.encode())
+                            b'<https://w3id.org/cityculture/city/Q1> '
+                            b'<http://www.w3.org/2000/01/rdf-schema#label> "A" .\n')
     evil = '</script><script>alert(1)</script>&<!--'
     publish_site(store_source(tmp_path / "store"), tmp_path / "site",
                  publisher=Publisher(name=evil))
