@@ -29,14 +29,19 @@ STOP_SECONDS = 2.0
 # the load of the big file, with the bulk loader's reads announced on stdout
 STORING_CHILD = """
 import sys
+import time
 from cityculture import pipeline
 from cityculture.cli import main
+from cityculture.ingest import serialised
 parts = pipeline.submission_parts
 def announced(triples, current):
     print("storing", flush=True)
-    yield from parts(triples, current)
+    for part in parts(triples, current):
+        yield part
+        time.sleep(0.1)  # the store stage outlasts the signal's random delay
 pipeline.submission_parts = announced
-pipeline.PART = 5_000  # several parts, so the signal comes between and during bulk loads
+serialised.BLOCK = 2_000  # small blocks and parts: several bulk loads, the signal comes
+pipeline.PART = 5_000  # between and during them
 main(sys.argv[1:])
 """
 
