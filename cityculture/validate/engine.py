@@ -421,8 +421,10 @@ def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclRe
     follows the data graph, not the number of checks.
     """
     checks = list(checks)
-    large = [i for i, c in enumerate(checks) if _groups_whole_graph(c)]
-    small = [i for i, c in enumerate(checks) if not _groups_whole_graph(c)]
+    large: list[int] = []
+    small: list[int] = []
+    for index, check in enumerate(checks):
+        (large if _groups_whole_graph(check) else small).append(index)
     found: dict[int, list[ShaclResult]] = {}
     lock = threading.Lock()
     large_running = False
