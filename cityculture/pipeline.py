@@ -69,6 +69,8 @@ def read_files(files: Sequence[Path], *, body: str, input_format: str = "submiss
                scheme: Scheme | None = None) -> list[Submission]:
     """Read every file (stage ``reading``); an unusable one raises ``UnusableInput``.
 
+    The first file's triples fill the validation store while it is read (``preload``).
+
     ``scheme``: the researchers' own indicators and units, known besides the bundled ones.
     """
     submissions = []
@@ -77,7 +79,8 @@ def read_files(files: Sequence[Path], *, body: str, input_format: str = "submiss
         for path in files:
             current.name = f"reading {path.name}"
             submissions.append(read_gpci(path) if input_format == "gpci-json"
-                               else read_submission(path, body=body, vocab=vocab))
+                               else read_submission(path, body=body, vocab=vocab,
+                                                    preload=not submissions))
             current.advance()
     return submissions
 
@@ -114,6 +117,9 @@ def validate_against(submissions: Sequence[Submission], backend: Backend | None 
     rows = row_count(submissions)
     with stage(f"validating {rows:,} rows"):
         if options.get("extra_shapes"):
+            for submission in submissions:  # the child process builds its own store
+                if isinstance(submission.triples, SerialisedTriples):
+                    submission.triples.take_preloaded()
             return run_without_network(_validate, list(submissions), accepted, options)
         return validate_submissions(submissions, accepted=accepted, **options)  # type: ignore[arg-type]
 

@@ -151,8 +151,13 @@ def submission_from_tables(
     body: str = "unspecified submitting body",
     submitted: date | None = None,
     vocab: Vocabulary | None = None,
+    preload: bool = False,
 ) -> Submission:
-    """Turn the tables read from one file into a :class:`Submission` of observations."""
+    """Turn the tables read from one file into a :class:`Submission` of observations.
+
+    ``preload``: fill an in-memory store with the triples while they are made, for the
+    validation that follows (:meth:`SerialisedTriples.preload`).
+    """
     path = tables[0].path
     digest = file_digest(path)
     iri = submission_iri(digest)
@@ -160,6 +165,8 @@ def submission_from_tables(
     submitted = submitted or date.today()
     sub = ox.NamedNode(iri)
     triples = SerialisedTriples()  # a national file: millions of triples, kept compact
+    if preload:
+        triples.preload()
     add = triples.append
 
     agent = ox.NamedNode(AGENT_BASE + slug(body))

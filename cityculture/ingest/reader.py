@@ -81,11 +81,14 @@ def read_submission(
     body: str = "unspecified submitting body",
     submitted: date | None = None,
     vocab: Vocabulary | None = None,
+    preload: bool = False,
 ) -> Submission:
     """Read one submitted file (CSV, TSV, XLSX, Turtle, N-Triples, JSON-LD, RDF/XML).
 
     ``vocab`` resolves a tabular file's indicator notations, unit names and city codes
     (default: the bundled scheme; ``vocabulary().with_scheme(...)`` adds a researcher's own).
+    ``preload``: a tabular file's triples also fill an in-memory store as they are made, which
+    the validation takes (see :mod:`cityculture.ingest.serialised`).
     """
     submitted = submitted or date.today()
     suffix = path.suffix.lower()
@@ -95,7 +98,7 @@ def read_submission(
         return submission_from_graph(path, parse_rdf(path), body=body, submitted=submitted)
     if suffix in TABULAR_SUFFIXES:
         return submission_from_tables(read_table(path), body=body, submitted=submitted,
-                                      vocab=vocab)
+                                      vocab=vocab, preload=preload)
     raise UnusableInput(
         path, f"unknown format {suffix or '(no suffix)'!r}: expected one of "
         f"{', '.join(TABULAR_SUFFIXES + tuple(RDF_SUFFIXES))}")

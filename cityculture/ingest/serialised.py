@@ -9,6 +9,12 @@ them as N-Triples blocks compressed with zlib (a block of a submission's lines, 
 long IRIs, shrinks about 25 times, at about 500 MB/s on one core), and gives them back by
 iteration (parsed again, in order) or as N-Triples parts.
 
+A submission about to be validated can have its triples loaded into an in-memory store while
+it is still being read (:meth:`SerialisedTriples.preload`): Oxigraph parses and indexes a
+block without holding Python's global lock, so the store fills on the second core while the
+first one reads the next rows, and the validator takes the filled store
+(:meth:`SerialisedTriples.take_preloaded`) instead of loading the file after reading it.
+
 Validation needs to know which submitted literals a store could keep in another form
 (:func:`cityculture.rdf_terms.may_be_rewritten`); those few triples are kept aside as objects
 (:attr:`SerialisedTriples.rewritable`) so that nobody has to parse the whole file again to
@@ -17,6 +23,8 @@ find them.
 
 from __future__ import annotations
 
+import queue
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 
@@ -51,7 +59,39 @@ class SerialisedTriples:
         self._pending_count = 0
         self.rewritable: list[ox.Triple] = []
         """The triples whose literal object a store may keep in another form, in order."""
+        self._preloading: _Preloader | None = None
         self.extend(triples)
+
+    def preload(self) -> None:
+        """Load every block into an in-memory store as it is completed, on another thread.
+
+        Blocks already completed are loaded first. :meth:`take_preloaded` hands the store over.
+        """
+        if self._preloading is None:
+            self._preloading = _Preloader()
+            for block in self._blocks:
+                self._preloading.put(zlib.decompress(block))
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the blocks (for a child process), not a store being filled here."""
+        self._flush()
+        return {**self.__dict__, "_preloading": None}
+
+    @property
+    def preloading(self) -> bool:
+        """Tell whether a store is being filled with these triples (:meth:`preload`)."""
+        return self._preloading is not None
+
+    def take_preloaded(self) -> ox.Store | None:
+        """Return the store :meth:`preload` filled, holding every triple, and let it go.
+
+        Returns None when :meth:`preload` was not called (or the store was taken already).
+        """
+        if self._preloading is None:
+            return None
+        self._flush()
+        preloading, self._preloading = self._preloading, None
+        return preloading.finish()
 
     def append(self, triple: ox.Triple) -> None:
         """Add one triple."""
@@ -83,7 +123,10 @@ class SerialisedTriples:
 
     def _flush(self) -> None:
         if self._pending:
-            self._blocks.append(zlib.compress("".join(self._pending).encode(), LEVEL))
+            text = "".join(self._pending).encode()
+            if self._preloading is not None:
+                self._preloading.put(text)
+            self._blocks.append(zlib.compress(text, LEVEL))
             self._block_counts.append(self._pending_count)
             self._serialised += self._pending_count
             self._pending, self._pending_count = [], 0
@@ -113,3 +156,35 @@ class SerialisedTriples:
         self._flush()
         needle = f"> <{iri}> ".encode()
         return sum(block.count(needle) for block, _ in self.parts())
+
+
+class _Preloader:
+    """An in-memory store filled block by block on a background thread."""
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # bounded: memory
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="preload", daemon=True)
+        self._thread.start()
+
+    def put(self, block: bytes) -> None:
+        """Queue one N-Triples block (waits while four are queued)."""
+        self._blocks.put(block)
+
+    def _work(self) -> None:
+        graph = ox.DefaultGraph()
+        while (block := self._blocks.get()) is not None:
+            if self._failure is None:
+                try:  # a transactional load: faster than the bulk loader in memory
+                    self.store.load(input=block, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                except BaseException as failure:  # raised again in finish()
+                    self._failure = failure
+
+    def finish(self) -> ox.Store:
+        """Wait for the queued blocks; return the store, or raise what loading raised."""
+        self._blocks.put(None)
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self.store

@@ -272,31 +272,36 @@ def build_data_graph(
     """Load model, settings, accepted data and submissions into one Oxigraph default graph.
 
     ``scheme`` holds the triples of a researcher's scheme or framework files (their own
-    indicators, units and city code lists), which count as part of the model.
+    indicators, units and city code lists), which count as part of the model. A submission
+    whose triples were loaded into a store while it was read (``preload``) gives its store,
+    and everything else is added to it.
     """
-    store = ox.Store()
+    preloaded = next((s for s in submissions if isinstance(s.triples, SerialisedTriples)
+                      and s.triples.preloading), None)
+    taken = preloaded.triples.take_preloaded() if preloaded is not None else None  # type: ignore[union-attr]
+    store = taken if taken is not None else ox.Store()
     default = ox.DefaultGraph()
     for path in model_files():
-        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
+        store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=default)
     scheme = list(scheme)
     store.extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in scheme)
     accepted = list(accepted)
     data = DataGraph(store=store, submissions=submissions, accepted=accepted,
                      named_targets=set(named_targets), scheme=scheme)
+    # in memory, a transactional load is faster than the bulk loader (which sorts for disk)
     for kind, triples in (("accepted", accepted),
-                          *((s.kind, s.triples) for s in submissions)):
+                          *((s.kind, s.triples) for s in submissions if s is not preloaded)):
         # the API keeps blank-node labels, a parser would not (tables make no blank nodes)
         if kind != "tabular" and _has_blank_nodes(triples):
-            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
-                              for t in triples)
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, default) for t in triples)
         elif isinstance(triples, SerialisedTriples):  # already N-Triples, block by block
             for block, _count in triples.parts():
-                store.bulk_load(input=block, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+                store.load(input=block, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
         else:  # N-Triples in slices: a fraction of the memory of one text
             for start in range(0, len(triples), _LOAD_SLICE):
                 text = ox.serialize(triples[start:start + _LOAD_SLICE],
                                     format=ox.RdfFormat.N_TRIPLES)
-                store.bulk_load(input=text, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
+                store.load(input=text, format=ox.RdfFormat.N_TRIPLES, to_graph=default)
     _find_rewritten(data, [t for s in submissions for t in _literal_triples(s)])
     return data
 
