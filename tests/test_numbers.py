@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from cityculture.ingest import observations
 from cityculture.ingest.observations import parse_number
 from cityculture.ingest.reader import read_submission
 from cityculture.validate.engine import validate_submissions
@@ -59,3 +61,13 @@ def test_refused_numbers_are_reported_on_their_row(tmp_path: Path, text: str) ->
     path = write_csv(tmp_path / "bad.csv", replace(3, "value", text, CLEAN))
     report = validate_submissions([read_submission(path)])
     assert [(f.code, f.row) for f in report.findings] == [("VALUE-NOT-NUMBER", 3)]
+
+
+@pytest.mark.parametrize("text", ["1", "+1", "-0", "0.000", "5.", "12.50", "007.5", "1" * 20,
+                                  "1" * 21, "0." + "1" * 18, "0." + "1" * 19, "+0.5",
+                                  "0" * 22 + "1", "-3.250"])
+def test_plain_decimal_shortcut_matches_the_general_rule(text: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    shortcut = parse_number(text)
+    monkeypatch.setattr(observations, "_PLAIN_DECIMAL", re.compile(r"(?!)"))  # never matches
+    assert parse_number(text) == shortcut

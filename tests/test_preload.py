@@ -9,7 +9,8 @@ import pytest
 from cityculture.ingest import serialised
 from cityculture.ingest.reader import read_submission
 from cityculture.validate.engine import validate_submissions
-from tests.test_validation import CASES, CLEAN, write_csv
+
+from .test_validation import CASES, CLEAN, write_csv
 
 
 def _keys(report: object) -> list[tuple[object, ...]]:

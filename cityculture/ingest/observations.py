@@ -84,6 +84,8 @@ DECIMAL_FRACTION_DIGITS = 18
 DECIMAL_INTEGER_DIGITS = 20
 """What every store here holds exactly as ``xsd:decimal`` (Oxigraph's decimal: 18 digits after
 the point, about 1.7e20 in magnitude); a number beyond either becomes an ``xsd:double``."""
+_PLAIN_DECIMAL = re.compile(
+    rf"^[+-]?\d{{1,{DECIMAL_INTEGER_DIGITS}}}(\.\d{{0,{DECIMAL_FRACTION_DIGITS}}})?$")
 
 
 def parse_number(text: str) -> ox.Literal:
@@ -99,6 +101,8 @@ def parse_number(text: str) -> ox.Literal:
     >>> parse_number("6.394884621840903e-16").datatype.value.endswith("double")
     True
     """
+    if _PLAIN_DECIMAL.match(text):  # most cells: a decimal holds it as written
+        return ox.Literal(text.lstrip("+"), datatype=XSD_DECIMAL)
     if not _NUMBER.match(text):
         return ox.Literal(text)
     number = Decimal(text)  # the pattern admits only what Decimal reads, never NaN or inf
@@ -188,6 +192,7 @@ def submission_from_tables(
     unit_nodes: dict[str, ox.NamedNode] = {}
     source_texts: dict[str, str] = {}
     add_lines = triples.add_lines
+    last_said: tuple[object, ...] = ()
     for table in tables:
         extra = [c for c in table.columns if c not in KNOWN_COLUMNS]
         extra_props = {c: ox.NamedNode(f"{iri}/column/{slug(c)}") for c in extra}
@@ -213,7 +218,9 @@ def submission_from_tables(
                 lines.append(f"{o} {P_CITY} {entry[0]} .\n")
                 count += 1
                 facts = entry[1]
-                if facts is not None:
+                said = (entry[0], v.get("city_name"), v.get("country"), v.get("city_qid"))
+                if facts is not None and said != last_said:  # a city's rows repeat its facts
+                    last_said = said
                     name = unicodedata.normalize("NFC", v.get("city_name") or "")
                     if name:
                         facts["name"].add(name)
