@@ -420,16 +420,19 @@ def run_checks(data: DataGraph, checks: Iterable[CompiledCheck]) -> list[ShaclRe
     """Evaluate compiled checks on the data graph's store, results in the checks' order.
 
     Oxigraph evaluates a query without holding Python's global lock, so two threads take the
-    checks from one list. A SPARQL constraint that groups the whole graph (``GROUP BY``)
-    holds the most memory while it runs: one such check runs at a time, started first, the
-    other thread taking the other checks meanwhile, so the memory a validation takes
-    follows the data graph, not the number of checks.
+    checks from one list, longer ones first. A SPARQL constraint that groups the whole graph
+    (``GROUP BY``) holds the most memory while it runs: one such check runs at a time,
+    started first, the other thread taking the other checks meanwhile, so the memory a
+    validation takes follows the data graph, not the number of checks.
     """
     checks = list(checks)
     large: list[int] = []
     small: list[int] = []
     for index, check in enumerate(checks):
         (large if _groups_whole_graph(check) else small).append(index)
+    # the longer checks first, so that neither thread is left with one at the end: SPARQL
+    # constraints join several patterns, core constraints test one
+    small.sort(key=lambda i: checks[i].component != SH.SPARQLConstraintComponent)
     found: dict[int, list[ShaclResult]] = {}
     lock = threading.Lock()
     large_running = False
