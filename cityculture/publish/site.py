@@ -44,10 +44,12 @@ from cityculture.publish.jsonld import context_bytes
 from cityculture.publish.ontology_docs import write_ontology_docs
 from cityculture.publish.pages import (
     PageWriter,
+    QuadrantChart,
     fmt_number,
     grouped_document,
     peer_summary,
     quadrant_chart,
+    quadrant_drawing,
     radar_svg,
     site_path,
 )
@@ -353,6 +355,8 @@ class RunTables:
     provenance: dict[str, list[dict]] = field(default_factory=dict)
     """Score IRI -> its CQ10 rows, for the top-level scores the city pages show."""
     peers: PeerBasis | None = None
+    quadrants: dict[int, QuadrantChart | None] = field(default_factory=dict)
+    """Year -> the quadrant chart of the year's cities, drawn once for all their pages."""
 
     def __post_init__(self) -> None:
         """Index the tables by city and by year (the pages look them up per city)."""
@@ -364,6 +368,14 @@ class RunTables:
         for (_, year), row in sorted(self.balance.items()):
             by_year[year].append(row)
         self.balance_by_year = dict(by_year)
+
+    def quadrant(self, index: SiteIndex, year: int, title: str, city: str) -> Markup | None:
+        """Return the year's quadrant chart with ``city`` highlighted (None if none is drawn)."""
+        if year not in self.quadrants:
+            self.quadrants[year] = quadrant_drawing(index, self.framework,
+                                                    self.balance_by_year.get(year, []))
+        chart = self.quadrants[year]
+        return None if chart is None else chart.svg(title, city)
 
 
 def _run_tables(source: SiteSource, index: SiteIndex) -> dict[str, RunTables]:
@@ -598,9 +610,8 @@ def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                 # CQ6 compares every pair of cities: for the latest year only
                 "peers": peer_summary(writer, peer_rows(index, tables.peers, city, year), page)
                 if year == years[-1] else [],
-                "quadrant": quadrant_chart(
-                    index, tables.framework, tables.balance_by_year.get(year, []),
-                    f"{index.label(city)} {year} among the assessed cities", highlight=city),
+                "quadrant": tables.quadrant(index, year, f"{index.label(city)} {year} among "
+                                            "the assessed cities", city),
                 "provenance": provenance,
                 "top": top_level(rows),
             })

@@ -86,15 +86,23 @@ def backend_source(backend: Backend) -> SiteSource:
 
     Publishing reads every triple for the dumps anyway; one copy read through the store
     interface (graph names, then each graph as N-Triples) lets the page queries run locally,
-    whatever engine holds the data. A store that only holds loaded submissions gets the
-    model graphs (ontology, scheme, cube), which every page needs, as an assessment would.
+    whatever engine holds the data. An embedded Oxigraph store is copied quad by quad,
+    without writing and parsing N-Triples. Blank nodes keep the store's names, so that
+    publishing the same store again writes the same files. A store that only holds loaded
+    submissions gets the model graphs (ontology, scheme, cube), which every page needs, as
+    an assessment would.
     """
     memory = ox.Store()
+    embedded = backend.oxigraph if isinstance(backend, OxigraphBackend) else None
     for graph in backend.graph_names():
+        name = ox.NamedNode(graph)
+        if embedded is not None:
+            memory.bulk_extend(embedded.quads_for_pattern(None, None, None, name))
+            continue
         data = backend.graph_ntriples(graph)
         if data:
-            memory.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
-                             to_graph=ox.NamedNode(graph))
+            memory.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name)
+                               for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES))
     if not memory.contains_named_graph(ox.NamedNode(MODEL_GRAPH)):
         for graph, file in model_graph_files().items():
             memory.load(path=str(file), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
