@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import re
+import signal
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from rdflib import Graph, Literal, URIRef
 
 from cityculture.assess.charts import pyplot, ranking_chart
 from cityculture.assess.results import results_from_rows
+from cityculture.interruption import undo_on_interrupt
 from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
 from cityculture.publish.describe import (
@@ -144,15 +147,19 @@ def _parts(source: SiteSource) -> list[Dump]:
 
 def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
                  publisher: Publisher | None = None, today: date | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> PublishedSite:
+                 progress: Callable[[int, int], None] | None = None,
+                 workers: int = 1) -> PublishedSite:
     """Write the site for a store into ``outdir``: only the files whose bytes change.
 
     ``progress(done, total)`` is told how many documents (pages with their twins) are
-    written, as they are.
+    written, as they are. ``workers``: how many processes write the pages, forked from
+    this one (which must then run no other thread); the site is the same whatever it is.
 
     Files the previous publish into ``outdir`` wrote (listed in its ``site.json``) and
     this one no longer produces are removed; nothing else in the folder is touched.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     rewriter = IriRewriter(base)
     prefixes = site_prefixes(rewriter)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -194,7 +201,7 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
     index = SiteIndex([*all_triples, *description_triples], graph_names)
     writer = PageWriter(index, rewriter, prefixes, outdir, files)
     _write_pages(source, index, writer, dumps, description_triples, description,
-                 progress or (lambda done, total: None))
+                 progress or (lambda done, total: None), workers)
     pages = sorted(p for p in writer.written if p.endswith(".html"))
     for path, data in discovery_files(pages, base).items():
         files.write(path, data)
@@ -251,7 +258,7 @@ def _skip(iri: str) -> bool:
 
 def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps: list[Dump],
                  description: list[ox.Triple], catalog: Graph,
-                 report: Callable[[int, int], None]) -> None:
+                 report: Callable[[int, int], None], workers: int = 1) -> None:
     runs = _run_tables(source, index)
     nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
     element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
@@ -281,20 +288,106 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
             singles.append(iri)
         else:
             groups[grouped[0]].append(iri)
-    total = len(singles) + len(groups) + 1
+    jobs: list[tuple[str, list[str]]] = [("", [iri]) for iri in singles]
+    jobs += sorted(groups.items())
+    total = len(jobs) + 1
     report(0, total)
-    for number, iri in enumerate(singles, 1):
-        _write_page(source, writer, index, iri, runs=runs, nations=nations,
-                    element_rows=element_rows, dumps=dumps, description=description,
-                    scheme=scheme, model_graphs=model_graphs)
-        if number % 100 == 0:
-            report(number, total)
-    for number, (path, members) in enumerate(sorted(groups.items()), len(singles) + 1):
-        writer.write_group(path, members)
-        if number % 10 == 0:
-            report(number, total)
+
+    def write(job: tuple[str, list[str]]) -> None:
+        path, members = job
+        if path:
+            writer.write_group(path, members)
+        else:
+            _write_page(source, writer, index, members[0], runs=runs, nations=nations,
+                        element_rows=element_rows, dumps=dumps, description=description,
+                        scheme=scheme, model_graphs=model_graphs)
+
+    _run_jobs(jobs, write, writer, workers, lambda done: report(done, total))
     _home(source, writer, index, runs, dumps, nations, catalog)
     report(total, total)
+
+
+_job: Callable[[int], tuple[list[str], list[str], list[str]]] | None = None
+"""The chunk writer of the running publish, set before the worker processes are forked."""
+
+
+def _chunks(jobs: list[tuple[str, list[str]]]) -> list[tuple[int, int]]:
+    """Split the pages into (start, end) chunks of about the same work (members count)."""
+    chunks = []
+    start, weight = 0, 0
+    for number, (_, members) in enumerate(jobs):
+        weight += len(members) if len(members) > 1 else 20  # a page costs about 20 members
+        if weight >= 1000 or number == len(jobs) - 1:
+            chunks.append((start, number + 1))
+            start, weight = number + 1, 0
+    return chunks
+
+
+def _run_chunk(number: int) -> tuple[list[str], list[str], list[str]]:
+    """Write one chunk of pages in a worker; return the paths written, produced, rewritten."""
+    if _job is None:
+        raise RuntimeError("no publish is running in this process")
+    return _job(number)
+
+
+def _run_jobs(jobs: list[tuple[str, list[str]]], write: Callable[[tuple[str, list[str]]], None],
+              writer: PageWriter, workers: int, report: Callable[[int], None]) -> None:
+    """Write every page, in ``workers`` processes (forked, sharing what was read) or in this one.
+
+    The files each chunk writes are added, in chunk order, to what the writer and its
+    :class:`SiteFiles` record, so the site and its manifest are those one process writes.
+    """
+    chunks = _chunks(jobs)
+    files = writer.files
+    if workers <= 1 or len(chunks) <= 1:
+        for start, end in chunks:
+            for job in jobs[start:end]:
+                write(job)
+            report(end)
+        return
+    global _job
+
+    def chunk(number: int) -> tuple[list[str], list[str], list[str]]:
+        start, end = chunks[number]
+        writer.written, files.produced, files.rewritten = [], set(), []
+        for job in jobs[start:end]:
+            write(job)
+        return writer.written, sorted(files.produced), files.rewritten
+
+    written, produced, rewritten = writer.written, files.produced, files.rewritten
+    _job = chunk
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals)
+    try:
+        with undo_on_interrupt("stopped the page writers", _stop_workers):
+            for number, (paths, made, changed) in enumerate(pool.imap(_run_chunk,
+                                                                      range(len(chunks)))):
+                written.extend(paths)
+                produced.update(made)
+                rewritten.extend(changed)
+                report(chunks[number][1])
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+        _job = None
+        writer.written, files.produced, files.rewritten = written, produced, rewritten
+
+
+def _worker_signals() -> None:
+    """Give a page writer the default handling of SIGINT and SIGTERM (it has no undo to do).
+
+    A forked worker would otherwise tell the parent's interruption watcher of its own
+    signals, through the wake-up pipe they share.
+    """
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _stop_workers() -> None:
+    """End the page writers of an interrupted publish (they would wait for work forever)."""
+    for child in multiprocessing.active_children():
+        child.terminate()
 
 
 def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str, *,
