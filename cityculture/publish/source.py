@@ -17,7 +17,7 @@ from rdflib.term import Identifier, Node
 
 from cityculture.model import MODEL_GRAPH, model_graph_files
 from cityculture.queries import bind_parameters, load_query
-from cityculture.rdf_terms import to_rdflib
+from cityculture.rdf_terms import solution_rows
 from cityculture.store.backends import Backend, OxigraphBackend
 
 
@@ -34,8 +34,7 @@ class SiteSource:
         solutions = self.store.query(query, use_default_graph_as_union=True)
         if not isinstance(solutions, ox.QuerySolutions):
             raise ValueError("not a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return [{n: to_rdflib(s[n]) for n in names} for s in solutions]
+        return solution_rows(solutions)  # each distinct term converted once
 
     def run(self, name: str, bindings: Mapping[str, Node] | None = None
             ) -> list[dict[str, Identifier | None]]:
