@@ -262,6 +262,7 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
     runs = _run_tables(source, index)
     nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
     element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
+    indicator_values = _indicator_values(source)
     ontology = next((s for s in index.subjects_of_type("http://www.w3.org/2002/07/owl#Ontology")
                      if s.startswith(DEFAULT_BASE)), None)
     model_graphs = {d.name: d.graphs for d in dumps}
@@ -299,7 +300,8 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
             writer.write_group(path, members)
         else:
             _write_page(source, writer, index, members[0], runs=runs, nations=nations,
-                        element_rows=element_rows, dumps=dumps, description=description,
+                        element_rows=element_rows, indicator_values=indicator_values,
+                        dumps=dumps, description=description,
                         scheme=scheme, model_graphs=model_graphs)
 
     _run_jobs(jobs, write, writer, workers, lambda done: report(done, total))
@@ -392,6 +394,7 @@ def _stop_workers() -> None:
 
 def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str, *,
                 runs: dict[str, RunTables], nations: set[str], element_rows: dict[str, dict],
+                indicator_values: dict[str, list[dict]],
                 dumps: list[Dump], description: list[ox.Triple], scheme: str | None,
                 model_graphs: dict[str, list[str]]) -> None:
     """Write the page and twins of one resource, with the template its kind has."""
@@ -402,7 +405,8 @@ def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: s
     elif iri in nations:
         writer.write_resource(iri, "nation.html", **_nation(writer, index, runs, iri))
     elif CSP + "Indicator" in types:
-        writer.write_resource(iri, "indicator.html", **_indicator(source, writer, index, iri))
+        writer.write_resource(iri, "indicator.html",
+                              **_indicator(writer, index, iri, indicator_values))
     elif CSP + "Element" in types and iri in element_rows:
         writer.write_resource(iri, "element.html",
                               **_element(source, writer, index, runs, iri, element_rows[iri]))
@@ -782,7 +786,20 @@ def _nation(writer: PageWriter, index: SiteIndex, runs: dict[str, RunTables],
     return {"cities": [writer.link(c, page) for c in cities], "runs": sections, "title": title}
 
 
-def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str) -> dict:
+def _indicator_values(source: SiteSource) -> dict[str, list[dict]]:
+    """Return the rows of ``site-indicator-values.rq`` by indicator, in the query's order.
+
+    One query for every indicator: the query reads every observation whether or not the
+    indicator is bound, which one query per indicator page did again for each.
+    """
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in source.run("site-indicator-values"):
+        found[str(row["indicator"])].append(row)
+    return dict(found)
+
+
+def _indicator(writer: PageWriter, index: SiteIndex, iri: str,
+               indicator_values: dict[str, list[dict]]) -> dict:
     page = site_path(iri) + ".html"
     definition = next((v.value for v in index.values(
         iri, "http://www.w3.org/2004/02/skos/core#definition")
@@ -798,7 +815,7 @@ def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: st
                                           str(r["observation"]).rsplit("/", 1)[-1]),
                "file": str(r.get("file") or ""),
                "row": str(r["row"]) if r.get("row") is not None else ""}
-              for r in source.run("site-indicator-values", {"indicator": URIRef(iri)})]
+              for r in indicator_values.get(iri, [])]
     notation = index.labels.get(iri, {}).get("notation")
     return {
         "title": f"{notation}: {index.label(iri)}" if notation else index.label(iri),
