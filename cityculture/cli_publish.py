@@ -7,6 +7,7 @@ negotiation and a read-only SPARQL endpoint, under uvicorn.
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -54,7 +55,7 @@ _BASE = click.option("--base-iri", "base", default=DEFAULT_BASE, show_default=Tr
 
 def _publish(outdir: Path, store_path: Path | None, base: str,
              publisher: Publisher | None = None, endpoint: EndpointOptions | None = None,
-             progress: Callable[[int, int], None] | None = None) -> None:
+             progress: Callable[[int, int], None] | None = None, workers: int = 1) -> None:
     from cityculture import pipeline
     from cityculture.publish.site import PublishError
 
@@ -72,7 +73,7 @@ def _publish(outdir: Path, store_path: Path | None, base: str,
             store = open_store(store_path, endpoint)
         try:
             site = pipeline.publish(store, outdir, base=base, publisher=publisher,
-                                    progress=report)
+                                    progress=report, workers=workers)
         except PublishError as exc:
             raise click.ClickException(str(exc)) from None
         except EndpointError as exc:
@@ -115,10 +116,13 @@ def _publisher(file: Path | None, **options: str | None) -> Publisher:
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="A TOML file with the keys name, homepage, type, email, contact_url; "
                    "the options above override it.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Processes writing the pages (the site is the same whatever the number). "
+                   " [default: the processors available, at most 4]")
 @endpoint_options
 def publish(outdir: Path, store_path: Path | None, base: str, name: str | None,
             homepage: str | None, type_: str | None, email: str | None,
-            contact_url: str | None, publisher_file: Path | None,
+            contact_url: str | None, publisher_file: Path | None, workers: int | None,
             endpoint: EndpointOptions | None) -> None:
     """Publish the example (or --store, or --endpoint) as linked data into OUTDIR.
 
@@ -134,7 +138,8 @@ def publish(outdir: Path, store_path: Path | None, base: str, name: str | None,
     """
     publisher = _publisher(publisher_file, name=name, homepage=homepage, type=type_,
                            email=email, contact_url=contact_url)
-    _publish(outdir, store_path, base, publisher, endpoint)
+    _publish(outdir, store_path, base, publisher, endpoint,
+             workers=workers if workers is not None else min(4, len(os.sched_getaffinity(0))))
 
 
 @click.command("serve")

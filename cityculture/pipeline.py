@@ -283,14 +283,17 @@ def assess(store: Backend, framework: str | Path | Framework = "paper", *,
 
 def publish(store: Backend, outdir: Path, *, base: str = DEFAULT_BASE,
             publisher: Publisher | None = None,
-            progress: Callable[[int, int], None] | None = None) -> PublishedSite:
+            progress: Callable[[int, int], None] | None = None,
+            workers: int = 1) -> PublishedSite:
     """Publish what a store holds as a static linked-data site in ``outdir``.
+
+    ``workers``: processes writing the pages (see :func:`publish_site`).
 
     The store is read through its interface (graph names, each graph as N-Triples), so an
     embedded store, rdflib and a SPARQL endpoint publish the same site from the same graphs.
     """
     return publish_site(backend_source(store), outdir, base=base, publisher=publisher,
-                        progress=progress)
+                        progress=progress, workers=workers)
 
 
 @dataclass

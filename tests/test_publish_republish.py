@@ -151,3 +151,27 @@ def test_stale_removal_never_leaves_the_folder(tmp_path: Path) -> None:
     assert sorted(p.name for p in site.iterdir()) == ["link", "new.html"]
     with pytest.raises(ValueError, match="not a site path"):
         files.write("../escape.html", b"")
+
+
+@pytest.mark.slow  # publishes the example three times
+def test_pages_written_by_worker_processes_are_those_one_process_writes(tmp_path: Path) -> None:
+    from cityculture import pipeline
+
+    store = pipeline.example().store
+    one = pipeline.publish(store, tmp_path / "one", workers=1)
+    two = pipeline.publish(store, tmp_path / "two", workers=2)
+    files = {str(p.relative_to(tmp_path / "one")): p.read_bytes()
+             for p in (tmp_path / "one").rglob("*") if p.is_file()}
+    assert len(files) > 500
+    assert files == {str(p.relative_to(tmp_path / "two")): p.read_bytes()
+                     for p in (tmp_path / "two").rglob("*") if p.is_file()}
+    assert two.files == one.files and two.rewritten == one.rewritten == len(files)
+    again = pipeline.publish(store, tmp_path / "one", workers=2)  # the store's blank nodes
+    assert again.rewritten == 0 and again.removed == []  # keep their names: nothing changes
+
+
+def test_workers_must_be_at_least_one(tmp_path: Path) -> None:
+    from cityculture import pipeline
+
+    with pytest.raises(ValueError, match="workers must be at least 1, not 0"):
+        pipeline.publish(pipeline.example().store, tmp_path / "site", workers=0)

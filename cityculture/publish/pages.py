@@ -363,21 +363,37 @@ def quadrant_svg(points: Sequence[QuadrantPoint], strong: float, dislocation: fl
     >>> "a&lt;b" in svg and 'class="city highlighted"' in svg and "hard-led" in svg
     True
     """
-    left, top, size = 60, 20, 300
-    width, height = left + size + 30, top + size + 50
+    ordered = sorted(points, key=lambda p: p.highlighted)  # the highlighted city on top
+    return Markup("").join([_quadrant_head(title), _quadrant_frame(strong, dislocation),
+                            *(_quadrant_point(point) for point in ordered), Markup("</svg>")])
 
-    def x(value: float) -> float:
-        return left + size * max(0.0, min(value, 100.0)) / 100
 
-    def y(value: float) -> float:
-        return top + size - size * max(0.0, min(value, 100.0)) / 100
+_QUADRANT_LEFT, _QUADRANT_TOP, _QUADRANT_SIZE = 60, 20, 300
 
+
+def _quadrant_x(value: float) -> float:
+    return _QUADRANT_LEFT + _QUADRANT_SIZE * max(0.0, min(value, 100.0)) / 100
+
+
+def _quadrant_y(value: float) -> float:
+    return _QUADRANT_TOP + _QUADRANT_SIZE - _QUADRANT_SIZE * max(0.0, min(value, 100.0)) / 100
+
+
+def _quadrant_head(title: str) -> Markup:
+    """Return the opening ``<svg>`` of a quadrant chart, with its title."""
+    width, height = _QUADRANT_LEFT + _QUADRANT_SIZE + 30, _QUADRANT_TOP + _QUADRANT_SIZE + 50
+    return Markup('<svg class="quadrant" role="img" xmlns="http://www.w3.org/2000/svg" '
+                  'width="{0}" height="{1}" viewBox="0 0 {0} {1}"><title>{2}</title>'
+                  ).format(width, height, title)
+
+
+def _quadrant_frame(strong: float, dislocation: float) -> Markup:
+    """Return what every chart of the same thresholds draws: frame, band, lines, axes."""
+    left, top, size = _QUADRANT_LEFT, _QUADRANT_TOP, _QUADRANT_SIZE
+    x, y = _quadrant_x, _quadrant_y
     band = [(0, dislocation), (0, 0), (100 - dislocation, 0) if dislocation < 100 else (100, 0),
             (100, 100 - dislocation), (100, 100), (dislocation, 100)]
-    parts = [Markup('<svg class="quadrant" role="img" xmlns="http://www.w3.org/2000/svg" '
-                    'width="{0}" height="{1}" viewBox="0 0 {0} {1}"><title>{2}</title>')
-             .format(width, height, title),
-             Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#ccd3db"/>')
+    parts = [Markup('<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#ccd3db"/>')
              .format(left, top, size, size),
              Markup('<polygon class="harmony" points="{}" fill="#7fb77e" fill-opacity="0.18"/>')
              .format(" ".join(f"{x(h):.1f},{y(s):.1f}" for h, s in band)),
@@ -399,16 +415,48 @@ def quadrant_svg(points: Sequence[QuadrantPoint], strong: float, dislocation: fl
                      .format(x(tick), top + size + 15, tick))
         parts.append(Markup('<text x="{}" y="{:.1f}" text-anchor="end">{}</text>')
                      .format(left - 5, y(tick) + 4, tick))
-    ordered = sorted(points, key=lambda p: p.highlighted)  # the highlighted city on top
-    for point in ordered:
-        css = "city highlighted" if point.highlighted else "city"
-        fill, radius = ("#d8573b", 6) if point.highlighted else ("#3b7dd8", 3.5)
-        parts.append(Markup('<circle class="{}" cx="{:.1f}" cy="{:.1f}" r="{}" fill="{}">'
-                            '<title>{}: soft {:.1f}, hard {:.1f}</title></circle>')
-                     .format(css, x(point.hard), y(point.soft), radius, fill, point.label,
-                             point.soft, point.hard))
-    parts.append(Markup("</svg>"))
     return Markup("").join(parts)
+
+
+def _quadrant_point(point: QuadrantPoint) -> Markup:
+    """Return one city's circle in a quadrant chart (larger and red when highlighted)."""
+    css = "city highlighted" if point.highlighted else "city"
+    fill, radius = ("#d8573b", 6) if point.highlighted else ("#3b7dd8", 3.5)
+    return Markup('<circle class="{}" cx="{:.1f}" cy="{:.1f}" r="{}" fill="{}">'
+                  '<title>{}: soft {:.1f}, hard {:.1f}</title></circle>').format(
+        css, _quadrant_x(point.hard), _quadrant_y(point.soft), radius, fill, point.label,
+        point.soft, point.hard)
+
+
+class QuadrantChart:
+    """The quadrant chart of one set of cities, drawn once, for pages that each highlight one.
+
+    ``svg(title, city)`` gives what :func:`quadrant_svg` draws for the same points with
+    ``city`` highlighted, joining the parts drawn beforehand (a national chart has hundreds
+    of cities, drawn on each of their pages).
+    """
+
+    def __init__(self, points: Sequence[tuple[str, QuadrantPoint]], strong: float,
+                 dislocation: float) -> None:
+        """Draw ``points`` (city IRI, point not highlighted) between the two thresholds."""
+        self.frame = _quadrant_frame(strong, dislocation)
+        self.plain = [_quadrant_point(point) for _, point in points]
+        self.highlighted = [_quadrant_point(QuadrantPoint(point.label, point.hard, point.soft,
+                                                          True)) for _, point in points]
+        self.positions: dict[str, list[int]] = {}
+        for position, (city, _) in enumerate(points):
+            self.positions.setdefault(city, []).append(position)
+
+    def svg(self, title: str, highlight: str | None = None) -> Markup:
+        """Return the chart with ``title``, the city ``highlight`` (if any) drawn on top."""
+        chosen = self.positions.get(highlight, []) if highlight is not None else []
+        circles = self.plain
+        if chosen:
+            skipped = set(chosen)
+            circles = [c for i, c in enumerate(self.plain) if i not in skipped]
+            circles += [self.highlighted[i] for i in chosen]
+        # every part is markup already: joined as text, with nothing left to escape
+        return Markup("".join([_quadrant_head(title), self.frame, *circles, "</svg>"]))
 
 
 def framework_thresholds(index: SiteIndex, framework: str | None) -> tuple[float, float] | None:
@@ -427,13 +475,20 @@ def framework_thresholds(index: SiteIndex, framework: str | None) -> tuple[float
 def quadrant_chart(index: SiteIndex, framework: str | None, balance_rows: Sequence[Mapping],
                    title: str, highlight: str | None = None) -> Markup | None:
     """Draw the soft-versus-hard chart of CQ5 rows (one year), or None without thresholds."""
+    chart = quadrant_drawing(index, framework, balance_rows)
+    return None if chart is None else chart.svg(title, highlight)
+
+
+def quadrant_drawing(index: SiteIndex, framework: str | None,
+                     balance_rows: Sequence[Mapping]) -> QuadrantChart | None:
+    """Draw the chart of CQ5 rows (one year) once, or None without thresholds or rows."""
     thresholds = framework_thresholds(index, framework)
     if thresholds is None or not balance_rows:
         return None
-    points = [QuadrantPoint(str(r.get("cityName") or index.label(str(r["city"]))),
-                            float(r["hard"]), float(r["soft"]), str(r["city"]) == highlight)
+    points = [(str(r["city"]), QuadrantPoint(str(r.get("cityName") or index.label(str(r["city"]))),
+                                             float(r["hard"]), float(r["soft"])))
               for r in balance_rows]
-    return quadrant_svg(points, thresholds[0], thresholds[1], title)
+    return QuadrantChart(points, thresholds[0], thresholds[1])
 
 
 PEERS_SHOWN = 3

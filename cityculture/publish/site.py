@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import re
+import signal
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,6 +26,7 @@ from rdflib import Graph, Literal, URIRef
 
 from cityculture.assess.charts import pyplot, ranking_chart
 from cityculture.assess.results import results_from_rows
+from cityculture.interruption import undo_on_interrupt
 from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
 from cityculture.publish.describe import (
@@ -44,10 +47,12 @@ from cityculture.publish.jsonld import context_bytes
 from cityculture.publish.ontology_docs import write_ontology_docs
 from cityculture.publish.pages import (
     PageWriter,
+    QuadrantChart,
     fmt_number,
     grouped_document,
     peer_summary,
     quadrant_chart,
+    quadrant_drawing,
     radar_svg,
     site_path,
 )
@@ -142,15 +147,19 @@ def _parts(source: SiteSource) -> list[Dump]:
 
 def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
                  publisher: Publisher | None = None, today: date | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> PublishedSite:
+                 progress: Callable[[int, int], None] | None = None,
+                 workers: int = 1) -> PublishedSite:
     """Write the site for a store into ``outdir``: only the files whose bytes change.
 
     ``progress(done, total)`` is told how many documents (pages with their twins) are
-    written, as they are.
+    written, as they are. ``workers``: how many processes write the pages, forked from
+    this one (which must then run no other thread); the site is the same whatever it is.
 
     Files the previous publish into ``outdir`` wrote (listed in its ``site.json``) and
     this one no longer produces are removed; nothing else in the folder is touched.
     """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     rewriter = IriRewriter(base)
     prefixes = site_prefixes(rewriter)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -192,7 +201,7 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
     index = SiteIndex([*all_triples, *description_triples], graph_names)
     writer = PageWriter(index, rewriter, prefixes, outdir, files)
     _write_pages(source, index, writer, dumps, description_triples, description,
-                 progress or (lambda done, total: None))
+                 progress or (lambda done, total: None), workers)
     pages = sorted(p for p in writer.written if p.endswith(".html"))
     for path, data in discovery_files(pages, base).items():
         files.write(path, data)
@@ -249,10 +258,11 @@ def _skip(iri: str) -> bool:
 
 def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps: list[Dump],
                  description: list[ox.Triple], catalog: Graph,
-                 report: Callable[[int, int], None]) -> None:
+                 report: Callable[[int, int], None], workers: int = 1) -> None:
     runs = _run_tables(source, index)
     nations = {str(t.object.value) for t in index.by_predicate_all(CSP + "locatedInNation")}
     element_rows = {str(r["element"]): r for r in source.run("cq01-elements-and-roles")}
+    indicator_values = _indicator_values(source)
     ontology = next((s for s in index.subjects_of_type("http://www.w3.org/2002/07/owl#Ontology")
                      if s.startswith(DEFAULT_BASE)), None)
     model_graphs = {d.name: d.graphs for d in dumps}
@@ -279,24 +289,112 @@ def _write_pages(source: SiteSource, index: SiteIndex, writer: PageWriter, dumps
             singles.append(iri)
         else:
             groups[grouped[0]].append(iri)
-    total = len(singles) + len(groups) + 1
+    jobs: list[tuple[str, list[str]]] = [("", [iri]) for iri in singles]
+    jobs += sorted(groups.items())
+    total = len(jobs) + 1
     report(0, total)
-    for number, iri in enumerate(singles, 1):
-        _write_page(source, writer, index, iri, runs=runs, nations=nations,
-                    element_rows=element_rows, dumps=dumps, description=description,
-                    scheme=scheme, model_graphs=model_graphs)
-        if number % 100 == 0:
-            report(number, total)
-    for number, (path, members) in enumerate(sorted(groups.items()), len(singles) + 1):
-        writer.write_group(path, members)
-        if number % 10 == 0:
-            report(number, total)
+
+    def write(job: tuple[str, list[str]]) -> None:
+        path, members = job
+        if path:
+            writer.write_group(path, members)
+        else:
+            _write_page(source, writer, index, members[0], runs=runs, nations=nations,
+                        element_rows=element_rows, indicator_values=indicator_values,
+                        dumps=dumps, description=description,
+                        scheme=scheme, model_graphs=model_graphs)
+
+    _run_jobs(jobs, write, writer, workers, lambda done: report(done, total))
     _home(source, writer, index, runs, dumps, nations, catalog)
     report(total, total)
 
 
+_job: Callable[[int], tuple[list[str], list[str], list[str]]] | None = None
+"""The chunk writer of the running publish, set before the worker processes are forked."""
+
+
+def _chunks(jobs: list[tuple[str, list[str]]]) -> list[tuple[int, int]]:
+    """Split the pages into (start, end) chunks of about the same work (members count)."""
+    chunks = []
+    start, weight = 0, 0
+    for number, (_, members) in enumerate(jobs):
+        weight += len(members) if len(members) > 1 else 20  # a page costs about 20 members
+        if weight >= 1000 or number == len(jobs) - 1:
+            chunks.append((start, number + 1))
+            start, weight = number + 1, 0
+    return chunks
+
+
+def _run_chunk(number: int) -> tuple[list[str], list[str], list[str]]:
+    """Write one chunk of pages in a worker; return the paths written, produced, rewritten."""
+    if _job is None:
+        raise RuntimeError("no publish is running in this process")
+    return _job(number)
+
+
+def _run_jobs(jobs: list[tuple[str, list[str]]], write: Callable[[tuple[str, list[str]]], None],
+              writer: PageWriter, workers: int, report: Callable[[int], None]) -> None:
+    """Write every page, in ``workers`` processes (forked, sharing what was read) or in this one.
+
+    The files each chunk writes are added, in chunk order, to what the writer and its
+    :class:`SiteFiles` record, so the site and its manifest are those one process writes.
+    """
+    chunks = _chunks(jobs)
+    files = writer.files
+    if workers <= 1 or len(chunks) <= 1:
+        for start, end in chunks:
+            for job in jobs[start:end]:
+                write(job)
+            report(end)
+        return
+    global _job
+
+    def chunk(number: int) -> tuple[list[str], list[str], list[str]]:
+        start, end = chunks[number]
+        writer.written, files.produced, files.rewritten = [], set(), []
+        for job in jobs[start:end]:
+            write(job)
+        return writer.written, sorted(files.produced), files.rewritten
+
+    written, produced, rewritten = writer.written, files.produced, files.rewritten
+    _job = chunk
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals)
+    try:
+        with undo_on_interrupt("stopped the page writers", _stop_workers):
+            for number, (paths, made, changed) in enumerate(pool.imap(_run_chunk,
+                                                                      range(len(chunks)))):
+                written.extend(paths)
+                produced.update(made)
+                rewritten.extend(changed)
+                report(chunks[number][1])
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+        _job = None
+        writer.written, files.produced, files.rewritten = written, produced, rewritten
+
+
+def _worker_signals() -> None:
+    """Give a page writer the default handling of SIGINT and SIGTERM (it has no undo to do).
+
+    A forked worker would otherwise tell the parent's interruption watcher of its own
+    signals, through the wake-up pipe they share.
+    """
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _stop_workers() -> None:
+    """End the page writers of an interrupted publish (they would wait for work forever)."""
+    for child in multiprocessing.active_children():
+        child.terminate()
+
+
 def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str, *,
                 runs: dict[str, RunTables], nations: set[str], element_rows: dict[str, dict],
+                indicator_values: dict[str, list[dict]],
                 dumps: list[Dump], description: list[ox.Triple], scheme: str | None,
                 model_graphs: dict[str, list[str]]) -> None:
     """Write the page and twins of one resource, with the template its kind has."""
@@ -307,7 +405,8 @@ def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: s
     elif iri in nations:
         writer.write_resource(iri, "nation.html", **_nation(writer, index, runs, iri))
     elif CSP + "Indicator" in types:
-        writer.write_resource(iri, "indicator.html", **_indicator(source, writer, index, iri))
+        writer.write_resource(iri, "indicator.html",
+                              **_indicator(writer, index, iri, indicator_values))
     elif CSP + "Element" in types and iri in element_rows:
         writer.write_resource(iri, "element.html",
                               **_element(source, writer, index, runs, iri, element_rows[iri]))
@@ -353,6 +452,8 @@ class RunTables:
     provenance: dict[str, list[dict]] = field(default_factory=dict)
     """Score IRI -> its CQ10 rows, for the top-level scores the city pages show."""
     peers: PeerBasis | None = None
+    quadrants: dict[int, QuadrantChart | None] = field(default_factory=dict)
+    """Year -> the quadrant chart of the year's cities, drawn once for all their pages."""
 
     def __post_init__(self) -> None:
         """Index the tables by city and by year (the pages look them up per city)."""
@@ -364,6 +465,14 @@ class RunTables:
         for (_, year), row in sorted(self.balance.items()):
             by_year[year].append(row)
         self.balance_by_year = dict(by_year)
+
+    def quadrant(self, index: SiteIndex, year: int, title: str, city: str) -> Markup | None:
+        """Return the year's quadrant chart with ``city`` highlighted (None if none is drawn)."""
+        if year not in self.quadrants:
+            self.quadrants[year] = quadrant_drawing(index, self.framework,
+                                                    self.balance_by_year.get(year, []))
+        chart = self.quadrants[year]
+        return None if chart is None else chart.svg(title, city)
 
 
 def _run_tables(source: SiteSource, index: SiteIndex) -> dict[str, RunTables]:
@@ -598,9 +707,8 @@ def _city_runs(source: SiteSource, writer: PageWriter, index: SiteIndex,
                 # CQ6 compares every pair of cities: for the latest year only
                 "peers": peer_summary(writer, peer_rows(index, tables.peers, city, year), page)
                 if year == years[-1] else [],
-                "quadrant": quadrant_chart(
-                    index, tables.framework, tables.balance_by_year.get(year, []),
-                    f"{index.label(city)} {year} among the assessed cities", highlight=city),
+                "quadrant": tables.quadrant(index, year, f"{index.label(city)} {year} among "
+                                            "the assessed cities", city),
                 "provenance": provenance,
                 "top": top_level(rows),
             })
@@ -678,7 +786,20 @@ def _nation(writer: PageWriter, index: SiteIndex, runs: dict[str, RunTables],
     return {"cities": [writer.link(c, page) for c in cities], "runs": sections, "title": title}
 
 
-def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str) -> dict:
+def _indicator_values(source: SiteSource) -> dict[str, list[dict]]:
+    """Return the rows of ``site-indicator-values.rq`` by indicator, in the query's order.
+
+    One query for every indicator: the query reads every observation whether or not the
+    indicator is bound, which one query per indicator page did again for each.
+    """
+    found: dict[str, list[dict]] = defaultdict(list)
+    for row in source.run("site-indicator-values"):
+        found[str(row["indicator"])].append(row)
+    return dict(found)
+
+
+def _indicator(writer: PageWriter, index: SiteIndex, iri: str,
+               indicator_values: dict[str, list[dict]]) -> dict:
     page = site_path(iri) + ".html"
     definition = next((v.value for v in index.values(
         iri, "http://www.w3.org/2004/02/skos/core#definition")
@@ -694,7 +815,7 @@ def _indicator(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: st
                                           str(r["observation"]).rsplit("/", 1)[-1]),
                "file": str(r.get("file") or ""),
                "row": str(r["row"]) if r.get("row") is not None else ""}
-              for r in source.run("site-indicator-values", {"indicator": URIRef(iri)})]
+              for r in indicator_values.get(iri, [])]
     notation = index.labels.get(iri, {}).get("notation")
     return {
         "title": f"{notation}: {index.label(iri)}" if notation else index.label(iri),

@@ -17,7 +17,7 @@ from rdflib.term import Identifier, Node
 
 from cityculture.model import MODEL_GRAPH, model_graph_files
 from cityculture.queries import bind_parameters, load_query
-from cityculture.rdf_terms import to_rdflib
+from cityculture.rdf_terms import solution_rows
 from cityculture.store.backends import Backend, OxigraphBackend
 
 
@@ -34,8 +34,7 @@ class SiteSource:
         solutions = self.store.query(query, use_default_graph_as_union=True)
         if not isinstance(solutions, ox.QuerySolutions):
             raise ValueError("not a SELECT query")
-        names = [v.value for v in solutions.variables]
-        return [{n: to_rdflib(s[n]) for n in names} for s in solutions]
+        return solution_rows(solutions)  # each distinct term converted once
 
     def run(self, name: str, bindings: Mapping[str, Node] | None = None
             ) -> list[dict[str, Identifier | None]]:
@@ -86,15 +85,23 @@ def backend_source(backend: Backend) -> SiteSource:
 
     Publishing reads every triple for the dumps anyway; one copy read through the store
     interface (graph names, then each graph as N-Triples) lets the page queries run locally,
-    whatever engine holds the data. A store that only holds loaded submissions gets the
-    model graphs (ontology, scheme, cube), which every page needs, as an assessment would.
+    whatever engine holds the data. An embedded Oxigraph store is copied quad by quad,
+    without writing and parsing N-Triples. Blank nodes keep the store's names, so that
+    publishing the same store again writes the same files. A store that only holds loaded
+    submissions gets the model graphs (ontology, scheme, cube), which every page needs, as
+    an assessment would.
     """
     memory = ox.Store()
+    embedded = backend.oxigraph if isinstance(backend, OxigraphBackend) else None
     for graph in backend.graph_names():
+        name = ox.NamedNode(graph)
+        if embedded is not None:
+            memory.bulk_extend(embedded.quads_for_pattern(None, None, None, name))
+            continue
         data = backend.graph_ntriples(graph)
         if data:
-            memory.bulk_load(input=data, format=ox.RdfFormat.N_TRIPLES,
-                             to_graph=ox.NamedNode(graph))
+            memory.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name)
+                               for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES))
     if not memory.contains_named_graph(ox.NamedNode(MODEL_GRAPH)):
         for graph, file in model_graph_files().items():
             memory.load(path=str(file), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
