@@ -159,6 +159,8 @@ def submission_from_tables(
 ) -> Submission:
     """Turn the tables read from one file into a :class:`Submission` of observations.
 
+    The tables' rows are taken (each table is left without rows), one row at a time.
+
     ``preload``: fill an in-memory store with the triples while they are made, for the
     validation that follows (:meth:`SerialisedTriples.preload`).
     """
@@ -204,7 +206,10 @@ def submission_from_tables(
                 f"{{o}} {P_DATASET} {sub} .\n{{o}} {P_ROW} ")
         sheet_line = f" {P_SHEET} {sheet_literal} .\n" if sheet_literal is not None else ""
         obs_base = f"{iri}/obs/{sheet_part}"
-        for row in table.rows:
+        rows, table.rows = table.rows, []
+        rows.reverse()
+        while rows:  # each row freed once written: the rows and the store never peak together
+            row = rows.pop()
             v = row.values
             obs_iri = f"{obs_base}{row.row:07d}"
             o = f"<{obs_iri}>"
