@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,20 @@ def test_a_failed_block_is_raised_when_the_store_is_taken() -> None:
     with pytest.raises(SyntaxError):
         triples.take_preloaded()
     assert not triples.preloading
+
+
+def test_triples_dropped_untaken_end_their_thread() -> None:
+    def running() -> int:
+        return sum(1 for t in threading.enumerate() if t.name == "preload")
+
+    before = running()
+    triples = serialised.SerialisedTriples()
+    triples.preload()
+    assert running() == before + 1
+    del triples
+    gc.collect()
+    for _ in range(100):  # the thread ends once it reads the stop mark
+        if running() == before:
+            break
+        time.sleep(0.01)
+    assert running() == before

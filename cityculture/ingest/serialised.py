@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator
 
@@ -69,6 +70,8 @@ class SerialisedTriples:
         """
         if self._preloading is None:
             self._preloading = _Preloader()
+            # triples dropped untaken (a file refused half-way): the thread ends, the store goes
+            weakref.finalize(self, self._preloading.stop)
             for block in self._blocks:
                 self._preloading.put(zlib.decompress(block))
 
@@ -165,6 +168,7 @@ class _Preloader:
         self.store = ox.Store()
         self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # bounded: memory
         self._failure: BaseException | None = None
+        self._stopped = False
         self._thread = threading.Thread(target=self._work, name="preload", daemon=True)
         self._thread.start()
 
@@ -181,9 +185,15 @@ class _Preloader:
                 except BaseException as failure:  # raised again in finish()
                     self._failure = failure
 
+    def stop(self) -> None:
+        """Let the thread end once the queued blocks are loaded (no more will come)."""
+        if not self._stopped:
+            self._stopped = True
+            self._blocks.put(None)
+
     def finish(self) -> ox.Store:
         """Wait for the queued blocks; return the store, or raise what loading raised."""
-        self._blocks.put(None)
+        self.stop()
         self._thread.join()
         if self._failure is not None:
             raise self._failure
