@@ -96,7 +96,7 @@ def backend_source(backend: Backend) -> SiteSource:
     for graph in backend.graph_names():
         name = ox.NamedNode(graph)
         if embedded is not None:
-            memory.bulk_extend(embedded.quads_for_pattern(None, None, None, name))
+            memory.extend(embedded.quads_for_pattern(None, None, None, name))
             continue
         data = backend.graph_ntriples(graph)
         if data:
