@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import count, islice
 
 import numpy as np
 
@@ -116,7 +117,7 @@ def run_ntriples_parts(assessment: Assessment, framework: Framework, *, run: str
                 f"{s} <{_DCT}isPartOf> {r} .", f"{s} <{_RDFS}label> {_string(step)} ."]
         out += [f"{s} <{C}method> <{m}> ." for m in sorted(methods)]
     years = [i for i, y in enumerate(assessment.years) if year is None or y == year]
-    counter = iter(range(1 << 62))
+    counter = count()
     iris: dict[tuple[str, int, int], str] = {}
 
     def iri(node: str, i: int, c: int) -> str:
@@ -126,19 +127,13 @@ def run_ntriples_parts(assessment: Assessment, framework: Framework, *, run: str
             found = iris[key] = f"<{run}/score/{next(counter)}>"
         return found
 
-    def fresh(node: str, i: int, c: int) -> str:
-        """Return a blank node for a score nothing links to (an indicator score).
-
-        A national corpus has hundreds of thousands of indicator scores: an IRI of the run's
-        length for each would be most of the bytes of the run graph.
-        """
-        return f"_:i{next(counter)}"
-
     blocks = [_encoded(out)]  # the run's own triples
     size = len(blocks[0])
     for result in sorted(assessment.nodes.values(), key=lambda n: (n.node.level, n.node.iri)):
         if result.node.level == 0:
-            _indicator_scores(out, result, assessment, years, fresh)
+            # an indicator score is a blank node (nothing links to it): an IRI of the run's
+            # length for each of a national corpus's would be most of the run graph's bytes
+            _indicator_scores(out, result, assessment, years, counter)
         else:
             _upper_scores(out, result, assessment, framework, years, iri, run)
         if out:
@@ -172,25 +167,46 @@ def _encoded(lines: list[str]) -> bytes:
 
 
 def _indicator_scores(out: list[str], result: NodeScores, assessment: Assessment,
-                      years: list[int], iri) -> None:  # noqa: ANN001
+                      years: list[int], counter: Iterator[int]) -> None:
+    """Append the indicator scores of one node, each a blank node labelled from ``counter``.
+
+    The text of a year's scores is built in one comprehension (a national corpus has
+    hundreds of thousands of them); the few scores with an imputed, treated or winsorised
+    value get their extra triples after it.
+    """
     node = f"<{result.node.iri}>"
     imputation = result.node.method(CSP.imputation)
     cities = [f"<{city}>" for city in assessment.cities]
-    head = f"<{C}frameworkNode> {node} .\n"
+    head = f" <{_RDF}type> <{C}IndicatorScore> .\n"
+    at_node = f" <{C}frameworkNode> {node} .\n"
+    at_city = f" <{C}city> "
+    at_score = f" <{C}scoreValue> "
+    original, treated, winsorised = result.original, result.treated, result.winsorised
     for i in years:
-        year = f"<{C}refYear> {_integer(assessment.years[i])} .\n"
         row = result.score[i]
-        for c in np.flatnonzero(~np.isnan(row)).tolist():
-            s = iri(result.node.iri, i, c)
-            # one string per score: a national corpus has hundreds of thousands of them
-            out.append(f"{s} <{_RDF}type> <{C}IndicatorScore> .\n{s} {head}{s} <{C}city> "
-                       f"{cities[c]} .\n{s} {year}{s} <{C}scoreValue> {decimal(float(row[c]))} .")
+        where = np.flatnonzero(~np.isnan(row))
+        if where.size == 0:
+            continue
+        columns = where.tolist()
+        labels = [f"_:i{k}" for k in islice(counter, len(columns))]
+        at_year = f" <{C}refYear> {_integer(assessment.years[i])} .\n"
+        out.extend([f"{s}{head}{s}{at_node}{s}{at_city}{cities[c]} .\n{s}{at_year}"
+                    f"{s}{at_score}{decimal(v)} ."
+                    for s, c, v in zip(labels, columns, row[where].tolist(), strict=True)])
+        flagged = result.imputed[i, where]
+        if treated is not None:
+            assert original is not None
+            flagged = flagged | (treated[i, where] != original[i, where])
+        if winsorised is not None:
+            flagged = flagged | winsorised[i, where]
+        for k in np.flatnonzero(flagged).tolist():
+            s, c = labels[k], columns[k]
             if result.imputed[i, c]:
                 out.append(f"{s} <{C}imputedBy> <{imputation}> .")
-            if result.treated is not None and result.treated[i, c] != result.original[i, c]:  # type: ignore[index]
-                out += [f"{s} <{C}originalValue> {decimal(float(result.original[i, c]))} .",  # type: ignore[index]
-                        f"{s} <{C}treatedValue> {decimal(float(result.treated[i, c]))} ."]
-            if result.winsorised is not None and result.winsorised[i, c]:
+            if treated is not None and treated[i, c] != original[i, c]:  # type: ignore[index]
+                out += [f"{s} <{C}originalValue> {decimal(float(original[i, c]))} .",  # type: ignore[index]
+                        f"{s} <{C}treatedValue> {decimal(float(treated[i, c]))} ."]
+            if winsorised is not None and winsorised[i, c]:
                 out.append(f"{s} <{_RDF}type> <{C}WinsorisedValue> .")
 
 
