@@ -10,6 +10,7 @@ rewritten to the publisher's base only on the way out.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -80,6 +81,10 @@ class SiteSource:
         return [seen[key] for key in sorted(seen)]
 
 
+_COPY_SLICE = 20_000
+"""Quads copied per call: a few hundredths of a second each."""
+
+
 def backend_source(backend: Backend) -> SiteSource:
     """Copy every named graph of a store (embedded, rdflib or an endpoint) into memory.
 
@@ -96,7 +101,11 @@ def backend_source(backend: Backend) -> SiteSource:
     for graph in backend.graph_names():
         name = ox.NamedNode(graph)
         if embedded is not None:
-            memory.extend(embedded.quads_for_pattern(None, None, None, name))
+            quads = embedded.quads_for_pattern(None, None, None, name)
+            # in slices: one call holds Python's lock throughout, and `serve` publishes in a
+            # thread beside the one answering requests
+            while batch := list(islice(quads, _COPY_SLICE)):
+                memory.extend(batch)
             continue
         data = backend.graph_ntriples(graph)
         if data:
