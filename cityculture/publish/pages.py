@@ -349,25 +349,6 @@ class QuadrantPoint:
     highlighted: bool = False
 
 
-def quadrant_svg(points: Sequence[QuadrantPoint], strong: float, dislocation: float,
-                 title: str) -> Markup:
-    """Draw cities by hard power (x) and soft power (y), 0-100, as an inline SVG.
-
-    The lines at ``strong`` on both axes divide the quadrants of CQ5 (strong-strong, soft-led,
-    hard-led, weak-weak); the band where |soft - hard| is at most ``dislocation`` holds the
-    cities in harmony (paper §3.1), those outside it are in dislocation. Both thresholds are
-    the framework's (``csp:strongThreshold``, ``csp:dislocationThreshold``). Labels are
-    escaped.
-
-    >>> svg = quadrant_svg([QuadrantPoint("a<b", 80.0, 20.0, True)], 50, 20, "t")
-    >>> "a&lt;b" in svg and 'class="city highlighted"' in svg and "hard-led" in svg
-    True
-    """
-    ordered = sorted(points, key=lambda p: p.highlighted)  # the highlighted city on top
-    return Markup("").join([_quadrant_head(title), _quadrant_frame(strong, dislocation),
-                            *(_quadrant_point(point) for point in ordered), Markup("</svg>")])
-
-
 _QUADRANT_LEFT, _QUADRANT_TOP, _QUADRANT_SIZE = 60, 20, 300
 
 
@@ -429,11 +410,22 @@ def _quadrant_point(point: QuadrantPoint) -> Markup:
 
 
 class QuadrantChart:
-    """The quadrant chart of one set of cities, drawn once, for pages that each highlight one.
+    """Cities by hard power (x) and soft power (y), 0-100, as an inline SVG.
 
-    ``svg(title, city)`` gives what :func:`quadrant_svg` draws for the same points with
-    ``city`` highlighted, joining the parts drawn beforehand (a national chart has hundreds
-    of cities, drawn on each of their pages).
+    The lines at ``strong`` on both axes divide the quadrants of CQ5 (strong-strong, soft-led,
+    hard-led, weak-weak); the band where |soft - hard| is at most ``dislocation`` holds the
+    cities in harmony (paper §3.1), those outside it are in dislocation. Both thresholds are
+    the framework's (``csp:strongThreshold``, ``csp:dislocationThreshold``). Labels are
+    escaped.
+
+    The chart is drawn once; ``svg(title, city)`` joins the parts drawn beforehand with
+    ``city`` highlighted on top (a national chart has hundreds of cities, drawn on each of
+    their pages).
+
+    >>> chart = QuadrantChart([("urn:x", QuadrantPoint("a<b", 80.0, 20.0))], 50, 20)
+    >>> svg = chart.svg("t", "urn:x")
+    >>> "a&lt;b" in svg and 'class="city highlighted"' in svg and "hard-led" in svg
+    True
     """
 
     def __init__(self, points: Sequence[tuple[str, QuadrantPoint]], strong: float,
