@@ -3,7 +3,7 @@
 A child process loads a large graph into an on-disk embedded store and is killed while the
 load is running; the store is then opened again and must hold exactly what it held before,
 be queryable, and hold no half-loaded, marker or staging graph. Both ways a graph is written
-are covered: a graph that did not exist (bulk-loaded in place between two marker writes) and
+are covered: a graph that did not exist (bulk-loaded in place, named in a marker file) and
 a graph that is replaced (staging graph, then one swapping transaction).
 """
 
@@ -14,13 +14,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from cityculture.store.backends import OxigraphBackend
-from cityculture.store.embedded import LOADING_SUFFIX, STAGING_SUFFIX
+from cityculture.store.backends import InvalidRDFError, OxigraphBackend
+from cityculture.store.embedded import LOADING_MARKER, LOADING_SUFFIX, STAGING_SUFFIX
 
 OLD = "https://w3id.org/cityculture/submission/killtest-old"
 NEW = "https://w3id.org/cityculture/submission/killtest-new"
@@ -107,8 +108,25 @@ def test_killed_while_loading_a_new_graph(store_with_old_version: tuple[Path, by
                                           big_payload: Path, delay: float) -> None:
     store, before = store_with_old_version
     _kill_while_loading(store, NEW, big_payload, delay)
-    # The kill really hit a load in progress: its marker graph is still there.
-    assert NEW + LOADING_SUFFIX in _raw_graphs(store)
+    # The kill really hit a load in progress: its marker file still names the graph.
+    marker = store / LOADING_MARKER
+    assert marker.read_text(encoding="utf-8").split() == [NEW]
+    _check_intact(store, before, absent=NEW)
+    assert not marker.exists()  # the next open removed the half-loaded graph, then the marker
+
+
+def test_a_marker_graph_of_an_earlier_version_is_honoured(
+        store_with_old_version: tuple[Path, bytes]) -> None:
+    """Stores written before the marker file marked a loading graph with a graph."""
+    store, before = store_with_old_version
+    raw = ox.Store(str(store))
+    half = ox.NamedNode(NEW)
+    raw.add(ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"),
+                    ox.Literal("half"), half))
+    raw.add(ox.Quad(half, ox.NamedNode("https://example.org/p"), ox.Literal("loading"),
+                    ox.NamedNode(NEW + LOADING_SUFFIX)))
+    raw.flush()
+    del raw
     _check_intact(store, before, absent=NEW)
 
 
@@ -135,3 +153,24 @@ def test_a_finished_load_is_kept(store_with_old_version: tuple[Path, bytes],
         assert backend.graph_ntriples(NEW).count(b"\n") == 1000
     finally:
         backend.close()
+
+
+def test_parts_that_fail_leave_no_graph_and_no_marker(
+        store_with_old_version: tuple[Path, bytes]) -> None:
+    """On disk: parts that stop with an error, or do not parse, leave the store as it was."""
+    store, before = store_with_old_version
+
+    def failing() -> Iterator[bytes]:
+        yield _ntriples("new", 30_000)
+        raise RuntimeError("stopped while writing")
+
+    backend = OxigraphBackend(store)
+    try:
+        with pytest.raises(RuntimeError, match="stopped while writing"):
+            backend.replace_graph(NEW, failing())
+        with pytest.raises(InvalidRDFError):
+            backend.replace_graph(NEW, iter([_ntriples("new", 30_000), b"<broken .\n"]))
+        assert not (store / LOADING_MARKER).exists()
+    finally:
+        backend.close()
+    _check_intact(store, before, absent=NEW)

@@ -4,20 +4,27 @@
 Backend`) embedded engine. Each accepted submission is one named graph, written all-or-nothing:
 
 * a graph that does not exist yet (the usual case: submissions are named by the digest of
-  their content) is bulk-loaded straight into place, at the speed of Oxigraph's bulk
-  loader. A marker graph (``<graph>#loading``) is written before and removed after; if the
-  process dies in between, the next open finds the marker and removes the half-loaded graph;
+  their content, runs by their time) is bulk-loaded straight into place, at the speed of
+  Oxigraph's bulk loader, in one call however many parts it is given in. A marker file
+  (``cityculture-loading`` in the store directory, naming the graph) is written and synced
+  before and removed after; if the process dies in between, the next open finds the marker
+  and removes the half-loaded graph. A small graph (:data:`SMALL_GRAPH_BYTES`) is loaded in
+  one transaction instead, which needs no marker;
 * a graph that exists is replaced through a staging graph (``<graph>#staging``, bulk-loaded),
   then a single SPARQL Update request (one transaction in Oxigraph) swaps it in. A process
   killed in between leaves the previous version intact; a leftover staging graph is never
   read as accepted data and is removed the next time the store is opened. On disk this
   swap is a large transaction and takes much longer than the bulk load.
 
-Marker and staging graphs are hidden from :meth:`OxigraphBackend.graph_names`.
+Stores written by earlier versions marked a loading graph with a graph (``<graph>#loading``):
+those markers are honoured on open too. Marker and staging graphs are hidden from
+:meth:`OxigraphBackend.graph_names`.
 """
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -41,7 +48,10 @@ from cityculture.store.interface import (
 STAGING_SUFFIX = "#staging"
 LOADING_SUFFIX = "#loading"
 HIDDEN_SUFFIXES = (STAGING_SUFFIX, LOADING_SUFFIX)
-_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+LOADING_MARKER = "cityculture-loading"
+"""The marker file, in the store directory, naming the graphs being bulk-loaded (one per line)."""
+SMALL_GRAPH_BYTES = 1 << 20
+"""A new graph given as one document of at most this many bytes is loaded in a transaction."""
 
 
 def is_store_directory(path: Path) -> bool:
@@ -74,14 +84,24 @@ class OxigraphBackend:
 
     def _recover(self) -> None:
         """Undo what a process killed during a load left: half-loaded and staging graphs."""
+        marker = self._marker()
+        loading = marker.read_text(encoding="utf-8").split() if marker and marker.exists() else []
         for name in self._named_graphs():
             if name.endswith(LOADING_SUFFIX):
-                self._store.remove_graph(ox.NamedNode(name.removesuffix(LOADING_SUFFIX)))
+                loading.append(name.removesuffix(LOADING_SUFFIX))
+        for name in loading:
+            self._store.remove_graph(ox.NamedNode(name))
         for name in self._named_graphs():
             if name.endswith(HIDDEN_SUFFIXES):
                 self._store.remove_graph(ox.NamedNode(name))
         if self.path is not None:
             self._store.flush()
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+
+    def _marker(self) -> Path | None:
+        """Return the marker file of an on-disk store (None in memory: nothing to recover)."""
+        return self.path / LOADING_MARKER if self.path is not None else None
 
     def _named_graphs(self) -> list[str]:
         """Every named graph Oxigraph knows, marker and staging graphs included."""
@@ -119,15 +139,15 @@ class OxigraphBackend:
     def replace_graph(self, graph: str, ntriples: NTriples) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
 
-        ``ntriples``: bytes (or text), or parts of N-Triples (each whole lines) bulk-loaded one
-        after the other: Oxigraph's bulk loader holds what it is given in memory to sort it, so
-        a large graph loaded in parts takes memory for one part, not for the whole graph.
+        ``ntriples``: bytes, or parts of N-Triples (each whole lines) read as one document as
+        the loader takes them: a large graph given in parts is never held whole as text.
 
         :raises InvalidRDFError: the data do not parse (the store is left as it was).
         """
         name = ox.NamedNode(check_graph_name(graph))
         try:
-            self._replace(name, ntriples_parts(ntriples))
+            self._replace(name, ntriples if isinstance(ntriples, bytes)
+                          else ntriples_parts(ntriples))
         except SyntaxError as err:
             raise InvalidRDFError(f"invalid N-Triples for <{graph}>: {err}") from err
         finally:
@@ -181,22 +201,23 @@ class OxigraphBackend:
         self.close()
 
     def _replace(self, name: ox.NamedNode, ntriples: bytes | Iterable[bytes]) -> None:
-        """Replace one named graph: bulk-load a new one, or swap a staging graph in.
+        """Replace one named graph: load a new one, or swap a staging graph in.
 
-        Each part is parsed as its own document: a blank-node label names one node within a
-        part only. An iterator of parts is read one part at a time, as the loader takes them.
+        The parts are one document (a blank-node label names one node in all of them), read
+        one part at a time as the loader takes them.
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """
-        parts = [ntriples] if isinstance(ntriples, bytes) else ntriples
         if not self._store.contains_named_graph(name):
-            self._load_new_graph(name, parts)
+            if isinstance(ntriples, bytes) and len(ntriples) <= SMALL_GRAPH_BYTES:
+                self._store.load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            else:
+                self._load_new_graph(name, ntriples)
             return
         staging = ox.NamedNode(name.value + STAGING_SUFFIX)
         if self._store.contains_named_graph(staging):
             self._store.remove_graph(staging)
-        for part in parts:
-            self._store.bulk_load(input=part, format=ox.RdfFormat.N_TRIPLES, to_graph=staging)
+        self._bulk_load(ntriples, staging)
         self._store.update(
             f"DROP SILENT GRAPH <{name.value}> ; "
             f"ADD SILENT GRAPH <{staging.value}> TO GRAPH <{name.value}> ; "
@@ -205,27 +226,42 @@ class OxigraphBackend:
         if self.path is not None:
             self._store.flush()
 
-    def _load_new_graph(self, name: ox.NamedNode, parts: Iterable[bytes]) -> None:
-        """Bulk-load a graph that does not exist yet, between two writes of a marker graph.
+    def _bulk_load(self, ntriples: bytes | Iterable[bytes], graph: ox.NamedNode) -> None:
+        """Bulk-load N-Triples, whole or in parts, into ``graph`` in one call of the loader.
+
+        One call, rather than one per part: each call of Oxigraph's bulk loader writes and
+        ingests its own sorted files, which then have to be merged.
+        """
+        if isinstance(ntriples, bytes):
+            self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            return
+        reader = _PartsReader(iter(ntriples))
+        try:
+            self._store.bulk_load(input=io.BufferedReader(reader, 1 << 20),
+                                  format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        except BaseException:
+            if reader.error is not None:  # what went wrong was making the parts, not loading
+                raise reader.error from None
+            raise
+
+    def _load_new_graph(self, name: ox.NamedNode, parts: bytes | Iterable[bytes]) -> None:
+        """Bulk-load a graph that does not exist yet, named in a marker file meanwhile.
 
         In memory there is nothing to recover after a crash, so no marker is written.
         """
-        marker = None
-        if self.path is not None:
-            marker = ox.NamedNode(name.value + LOADING_SUFFIX)
-            self._store.add(ox.Quad(name, _COMMENT, ox.Literal("bulk load in progress"),
-                                    marker))
-            self._store.flush()
+        marker = self._marker()
+        if marker is not None:
+            _write_synced(marker, name.value + "\n")
         try:
-            for part in parts:
-                self._store.bulk_load(input=part, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            self._bulk_load(parts, name)
+            if marker is not None:
+                self._store.flush()
         except BaseException:
             self._store.remove_graph(name)
             raise
         finally:
             if marker is not None:
-                self._store.remove_graph(marker)
-                self._store.flush()
+                marker.unlink(missing_ok=True)
 
     def accepted_triples(self, exclude: tuple[str, ...] = ()) -> Iterator[ox.Triple]:
         """Yield the triples of every accepted submission graph but those in ``exclude``."""
@@ -244,3 +280,50 @@ class OxigraphBackend:
         scope = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
         solutions = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {scope} }}")
         return int(next(iter(solutions))["n"].value)  # type: ignore[arg-type,index]
+
+
+class _PartsReader(io.RawIOBase):
+    """A binary file over parts of bytes, taken from their iterator as the reader gets to them.
+
+    An exception raised while making a part is kept in :attr:`error` (the loader that reads
+    reports it as an I/O error of its own).
+    """
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        super().__init__()
+        self._parts = parts
+        self._part = memoryview(b"")
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        """Tell that the reader can be read (it can)."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Copy the next bytes into ``buffer``; return how many (0 at the end)."""
+        while not self._part:
+            try:
+                part = next(self._parts, None)
+            except BaseException as exc:
+                self.error = exc
+                raise
+            if part is None:
+                return 0
+            self._part = memoryview(part)
+        size = min(len(buffer), len(self._part))
+        buffer[:size] = self._part[:size]
+        self._part = self._part[size:]
+        return size
+
+
+def _write_synced(path: Path, text: str) -> None:
+    """Write ``path`` and make it durable (the file and its directory entry) before going on."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
