@@ -395,9 +395,10 @@ def _provenance(rows: list[dict]) -> str | None:
 
 
 def _city_nations(source: SiteSource) -> dict[str, URIRef]:
-    nation = str(CSP.locatedInNation)
-    return {q.subject.value: URIRef(q.object.value) for q in source.quads()
-            if q.predicate.value == nation and isinstance(q.object, ox.NamedNode)}
+    nation = ox.NamedNode(str(CSP.locatedInNation))
+    return {q.subject.value: URIRef(q.object.value)
+            for q in source.store.quads_for_pattern(None, nation, None, None)
+            if isinstance(q.object, ox.NamedNode)}
 
 
 def _run_coverage(source: SiteSource, dump: Dump, cities: Mapping[str, URIRef]
@@ -405,14 +406,19 @@ def _run_coverage(source: SiteSource, dump: Dump, cities: Mapping[str, URIRef]
     """Return the reference years and the nations of the cities a run scored."""
     years: set[int] = set()
     nations: set[URIRef] = set()
-    for t in source.graph_triples(dump.graphs):
-        if t.predicate.value == str(CSP.refYear) and isinstance(t.object, ox.Literal):
-            try:
-                years.add(int(t.object.value))
-            except ValueError:
-                continue
-        elif t.predicate.value == str(CSP.city) and t.object.value in cities:
-            nations.add(cities[t.object.value])
+    for graph in dump.graphs:
+        found = source.select(
+            f"SELECT DISTINCT ?year ?city WHERE {{ GRAPH <{graph}> {{ "
+            f"{{ ?s <{CSP.refYear}> ?year }} UNION {{ ?s <{CSP.city}> ?city }} }} }}")
+        for row in found:
+            year, city = row.get("year"), row.get("city")
+            if isinstance(year, Literal):
+                try:
+                    years.add(int(str(year)))
+                except ValueError:
+                    continue
+            elif city is not None and str(city) in cities:
+                nations.add(cities[str(city)])
     return ((min(years), max(years)) if years else None), sorted(nations)
 
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import re
-import signal
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from markupsafe import Markup
@@ -26,7 +25,6 @@ from rdflib import Graph, Literal, URIRef
 
 from cityculture.assess.charts import pyplot, ranking_chart
 from cityculture.assess.results import results_from_rows
-from cityculture.interruption import undo_on_interrupt
 from cityculture.namespaces import CSP as CSP_NAMESPACE
 from cityculture.namespaces import PREFIXES
 from cityculture.publish.describe import (
@@ -41,6 +39,7 @@ from cityculture.publish.describe import (
 from cityculture.publish.discovery import discovery_files, schema_org_dataset
 from cityculture.publish.dumps import Dump, write_dump, write_nquads
 from cityculture.publish.files import SiteFiles
+from cityculture.publish.forked import ForkedMap
 from cityculture.publish.index import RDF_TYPE, SiteIndex
 from cityculture.publish.iris import DEFAULT_BASE, IriRewriter
 from cityculture.publish.jsonld import context_bytes
@@ -78,6 +77,7 @@ EXTRA_PREFIXES = {
 }
 NQUADS = "dumps/all.nq"
 MANIFEST = "site.json"
+T = TypeVar("T")
 
 
 class PublishError(RuntimeError):
@@ -174,25 +174,49 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
                           rewriter.term(t.object, t.predicate.value)) for t in triples]
 
     dumps = _parts(source)
-    versions: dict[str, dict[str, str]] = {}
-    for dump in dumps:
+    source_quads = source.quads()  # read before the dump writers are forked: they share it
+
+    def dump_job(number: int) -> tuple[int, int, dict[str, Path], str]:
+        """Write one dump (the whole as N-Quads after the parts); return its figures."""
+        if number == len(dumps) and rewriter.identity:
+            lines = source.sorted_lines()
+            files.write(NQUADS, b"".join(line + b"\n" for line in lines))
+            return len(lines), 0, {}, _lines_digest(lines)
+        if number == len(dumps):
+            quads = [rewriter.quad(q) for q in source_quads]
+            return write_nquads(quads, files, NQUADS), 0, {}, _digest(quads)
+        dump = dumps[number]
         triples = source.graph_triples(dump.graphs)
-        dump.entities = count_entities(triples)
+        entities = count_entities(triples)
         rewritten = rewrite(triples)
         write_dump(dump, rewritten, files, prefixes)
-        versions[dump.name] = _version(previous, dump.name, _digest(rewritten), day)
+        return dump.triples, entities, dump.files, _digest(rewritten)
+
+    versions: dict[str, dict[str, str]] = {}
+    quad_count = 0
+    order = _dump_order(source, dumps)
+    with _file_writing_jobs(dump_job, order, files, workers) as results:
+        # while the dumps are written: what the description and the pages read besides
+        all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
+        entities = count_entities(all_triples)
+        source.run("site-coverage")  # kept by the source: the description reads it
+        for number, result in zip(order, results, strict=True):
+            count, dump_entities, written, digest = _recorded(files, result)
+            if number == len(dumps):
+                quad_count = count
+                versions[""] = _version(previous, "", digest, day)
+                continue
+            dump = dumps[number]
+            dump.triples, dump.entities, dump.files = count, dump_entities, written
+            versions[dump.name] = _version(previous, dump.name, digest, day)
+    versions = {name: versions[name] for name in [d.name for d in dumps] + [""]}
     files.write("dumps/context.jsonld", context_bytes(prefixes))
-    source_quads = source.quads()
-    quads = source_quads if rewriter.identity else [rewriter.quad(q) for q in source_quads]
-    quad_count = write_nquads(quads, files, NQUADS)
-    versions[""] = _version(previous, "", _digest(quads), day)
     dates = {name: Dates(v["issued"], v["modified"]) for name, v in versions.items()}
 
-    all_triples = [ox.Triple(q.subject, q.predicate, q.object) for q in source_quads]
     description = describe(source, dumps, publisher=publisher or Publisher(),
                            nquads_path=NQUADS, nquads_size=files.path(NQUADS).stat().st_size,
                            quads=quad_count,
-                           entities=count_entities(all_triples),
+                           entities=entities,
                            dates=dates)
     description_triples = sorted(  # a Graph iterates in a different order in each process
         (ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
@@ -218,6 +242,42 @@ def publish_site(source: SiteSource, outdir: Path, *, base: str = DEFAULT_BASE,
                          rewritten=len(files.rewritten), removed=removed)
 
 
+def _dump_order(source: SiteSource, dumps: list[Dump]) -> list[int]:
+    """Return the dump jobs' numbers (``len(dumps)``: the whole as N-Quads), largest first."""
+    sizes = {str(row["graph"]): int(row["triples"])  # type: ignore[arg-type]
+             for row in source.select("SELECT ?graph (COUNT(*) AS ?triples) "
+                                      "WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph")}
+    weight = [sum(sizes.get(g, 0) for g in d.graphs) for d in dumps]
+    weight.append(sum(sizes.values()) // 2)  # N-Quads only: no Turtle, JSON-LD, RDF/XML
+    return sorted(range(len(weight)), key=lambda k: (-weight[k], k))
+
+
+def _file_writing_jobs(job: Callable[[int], T], order: list[int], files: SiteFiles,
+                       workers: int) -> ForkedMap[tuple[T, list[str], list[str]]]:
+    """Start numbered jobs that write site files (in ``order``, in ``workers`` processes).
+
+    Each result comes with the files its job wrote and rewrote (:func:`_recorded`).
+    """
+    def task(position: int) -> tuple[T, list[str], list[str]]:
+        kept = files.produced, files.rewritten
+        files.produced, files.rewritten = set(), []
+        try:
+            result = job(order[position])
+            return result, sorted(files.produced), files.rewritten
+        finally:
+            files.produced, files.rewritten = kept
+
+    return ForkedMap(task, len(order), workers)
+
+
+def _recorded(files: SiteFiles, result: tuple[T, list[str], list[str]]) -> T:
+    """Add what one job of :func:`_file_writing_jobs` wrote to ``files``; return its result."""
+    value, made, changed = result
+    files.produced.update(made)
+    files.rewritten.extend(changed)
+    return value
+
+
 def read_manifest(outdir: Path) -> dict:
     """Return the ``site.json`` of an earlier publish into ``outdir`` ({} if there is none)."""
     path = outdir / MANIFEST
@@ -238,6 +298,14 @@ def _digest(statements: list) -> str:
     digest = hashlib.sha256()
     for statement in sorted(str(s) for s in statements):
         digest.update(statement.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def _lines_digest(lines: list[bytes]) -> str:
+    """Return :func:`_digest` of the statements of these sorted N-Triples or N-Quads lines."""
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line[:-2] + b"\n")  # the statement's text, without " ."
     return digest.hexdigest()
 
 
@@ -325,13 +393,6 @@ def _chunks(jobs: list[tuple[str, list[str]]]) -> list[tuple[int, int]]:
     return chunks
 
 
-def _run_chunk(number: int) -> tuple[list[str], list[str], list[str]]:
-    """Write one chunk of pages in a worker; return the paths written, produced, rewritten."""
-    if _job is None:
-        raise RuntimeError("no publish is running in this process")
-    return _job(number)
-
-
 def _run_jobs(jobs: list[tuple[str, list[str]]], write: Callable[[tuple[str, list[str]]], None],
               writer: PageWriter, workers: int, report: Callable[[int], None]) -> None:
     """Write every page, in ``workers`` processes (forked, sharing what was read) or in this one.
@@ -341,13 +402,7 @@ def _run_jobs(jobs: list[tuple[str, list[str]]], write: Callable[[tuple[str, lis
     """
     chunks = _chunks(jobs)
     files = writer.files
-    if workers <= 1 or len(chunks) <= 1:
-        for start, end in chunks:
-            for job in jobs[start:end]:
-                write(job)
-            report(end)
-        return
-    global _job
+    written, produced, rewritten = writer.written, files.produced, files.rewritten
 
     def chunk(number: int) -> tuple[list[str], list[str], list[str]]:
         start, end = chunks[number]
@@ -356,40 +411,15 @@ def _run_jobs(jobs: list[tuple[str, list[str]]], write: Callable[[tuple[str, lis
             write(job)
         return writer.written, sorted(files.produced), files.rewritten
 
-    written, produced, rewritten = writer.written, files.produced, files.rewritten
-    _job = chunk
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_signals)
     try:
-        with undo_on_interrupt("stopped the page writers", _stop_workers):
-            for number, (paths, made, changed) in enumerate(pool.imap(_run_chunk,
-                                                                      range(len(chunks)))):
+        with ForkedMap(chunk, len(chunks), workers) as results:
+            for number, (paths, made, changed) in enumerate(results):
                 written.extend(paths)
                 produced.update(made)
                 rewritten.extend(changed)
                 report(chunks[number][1])
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
-        _job = None
         writer.written, files.produced, files.rewritten = written, produced, rewritten
-
-
-def _worker_signals() -> None:
-    """Give a page writer the default handling of SIGINT and SIGTERM (it has no undo to do).
-
-    A forked worker would otherwise tell the parent's interruption watcher of its own
-    signals, through the wake-up pipe they share.
-    """
-    signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
-
-
-def _stop_workers() -> None:
-    """End the page writers of an interrupted publish (they would wait for work forever)."""
-    for child in multiprocessing.active_children():
-        child.terminate()
 
 
 def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str, *,

@@ -29,6 +29,7 @@ class SiteSource:
         """Publish what ``store`` holds (default IRIs)."""
         self.store = store
         self._quads: list[ox.Quad] | None = None
+        self._answers: dict[str, list[dict[str, Identifier | None]]] = {}
 
     def select(self, query: str) -> list[dict[str, Identifier | None]]:
         """Run a SELECT query; return rows of rdflib terms (unbound variables are None)."""
@@ -39,8 +40,16 @@ class SiteSource:
 
     def run(self, name: str, bindings: Mapping[str, Node] | None = None
             ) -> list[dict[str, Identifier | None]]:
-        """Run a bundled query by name with parameters bound as typed terms."""
-        return self.select(bind_parameters(load_query(name).text, bindings))
+        """Run a bundled query by name with parameters bound as typed terms.
+
+        The answers of a query without parameters are kept (the store does not change while
+        a site is published): a publish asks some of them several times.
+        """
+        if bindings:
+            return self.select(bind_parameters(load_query(name).text, bindings))
+        if name not in self._answers:
+            self._answers[name] = self.select(load_query(name).text)
+        return self._answers[name]
 
     def quads(self) -> list[ox.Quad]:
         """Return every quad of every named graph (the model graphs as the bundle has them)."""
@@ -61,24 +70,48 @@ class SiteSource:
     def graph_triples(self, graphs: list[str]) -> list[ox.Triple]:
         """Return the distinct triples of some named graphs, in a stable order.
 
-        The model graphs (ontology, scheme, cube) are read from the bundled files: an
-        Oxigraph store keeps ``"1"^^xsd:nonNegativeInteger`` as ``xsd:integer``, which would
-        publish the ontology's cardinalities outside OWL 2 DL.
+        The order is that of their N-Triples lines (:meth:`sorted_lines`). The model graphs
+        (ontology, scheme, cube) are read from the bundled files: an Oxigraph store keeps
+        ``"1"^^xsd:nonNegativeInteger`` as ``xsd:integer``, which would publish the
+        ontology's cardinalities outside OWL 2 DL.
+        """
+        lines = self.sorted_lines(graphs)
+        if not lines:
+            return []
+        return list(ox.parse(b"\n".join(lines) + b"\n", format=ox.RdfFormat.N_TRIPLES))
+
+    def sorted_lines(self, graphs: list[str] | None = None) -> list[bytes]:
+        """Return the distinct statements of some named graphs as sorted N-Triples lines.
+
+        ``None``: every quad of every graph (:meth:`quads`), as N-Quads lines. The lines are
+        written and sorted by Oxigraph and Python's byte sort, not term by term: a national
+        dataset has millions. A line is the statement's text (``str``) and `` .``, so they
+        sort as the statements' texts do. Blank nodes keep the store's names.
         """
         model = model_graph_files()
-        seen: dict[str, ox.Triple] = {}
+        lines: set[bytes] = set()
+        if graphs is None:
+            default = ox.DefaultGraph()
+            if next(iter(self.store.quads_for_pattern(None, None, None, default)), None):
+                return sorted({f"{q} .".encode() for q in self.quads()})  # not told by text
+            data = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
+            model_ends = tuple(f" <{graph}> .".encode() for graph in model)
+            lines.update(line for line in data.splitlines() if not line.endswith(model_ends))
+            del data
+            lines.update(f"{q} .".encode() for q in self.quads()
+                         if isinstance(q.graph_name, ox.NamedNode)
+                         and q.graph_name.value in model)
+            return sorted(lines)
         for graph in sorted(set(graphs)):
             if graph in model:  # as the bundle has them (see :meth:`quads`)
-                triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self.quads()
-                           if isinstance(q.graph_name, ox.NamedNode)
-                           and q.graph_name.value == graph)
+                lines.update(f"{ox.Triple(q.subject, q.predicate, q.object)} .".encode()
+                             for q in self.quads()
+                             if isinstance(q.graph_name, ox.NamedNode)
+                             and q.graph_name.value == graph)
             else:  # the store's own, read by graph rather than by scanning every quad
-                triples = (ox.Triple(q.subject, q.predicate, q.object)
-                           for q in self.store.quads_for_pattern(None, None, None,
-                                                                 ox.NamedNode(graph)))
-            for triple in triples:
-                seen.setdefault(str(triple), triple)
-        return [seen[key] for key in sorted(seen)]
+                lines.update((self.store.dump(format=ox.RdfFormat.N_TRIPLES,
+                                              from_graph=ox.NamedNode(graph)) or b"").splitlines())
+        return sorted(lines)
 
 
 _COPY_SLICE = 20_000
