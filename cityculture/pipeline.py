@@ -292,8 +292,10 @@ def publish(store: Backend, outdir: Path, *, base: str = DEFAULT_BASE,
     The store is read through its interface (graph names, each graph as N-Triples), so an
     embedded store, rdflib and a SPARQL endpoint publish the same site from the same graphs.
     """
-    return publish_site(backend_source(store), outdir, base=base, publisher=publisher,
-                        progress=progress, workers=workers)
+    # more than one worker: forked, so this process runs no other thread (serve publishes
+    # with one, in a thread beside the server's)
+    return publish_site(backend_source(store, alone=workers > 1), outdir, base=base,
+                        publisher=publisher, progress=progress, workers=workers)
 
 
 @dataclass

@@ -118,7 +118,7 @@ _COPY_SLICE = 20_000
 """Quads copied per call: a few hundredths of a second each."""
 
 
-def backend_source(backend: Backend) -> SiteSource:
+def backend_source(backend: Backend, *, alone: bool = False) -> SiteSource:
     """Copy every named graph of a store (embedded, rdflib or an endpoint) into memory.
 
     Publishing reads every triple for the dumps anyway; one copy read through the store
@@ -128,11 +128,18 @@ def backend_source(backend: Backend) -> SiteSource:
     publishing the same store again writes the same files. A store that only holds loaded
     submissions gets the model graphs (ontology, scheme, cube), which every page needs, as
     an assessment would.
+
+    ``alone``: no other thread of this process needs to run meanwhile, so an embedded store
+    is copied graph by graph in one call each (faster), not in slices that let other
+    threads in between.
     """
     memory = ox.Store()
     embedded = backend.oxigraph if isinstance(backend, OxigraphBackend) else None
     for graph in backend.graph_names():
         name = ox.NamedNode(graph)
+        if embedded is not None and alone:
+            memory.bulk_extend(embedded.quads_for_pattern(None, None, None, name))
+            continue
         if embedded is not None:
             quads = embedded.quads_for_pattern(None, None, None, name)
             # in slices: one call holds Python's lock throughout, and `serve` publishes in a
