@@ -5,7 +5,7 @@ Backend`) embedded engine. Each accepted submission is one named graph, written 
 
 * a graph that does not exist yet (the usual case: submissions are named by the digest of
   their content, runs by their time) is bulk-loaded straight into place, at the speed of
-  Oxigraph's bulk loader, in one call however many parts it is given in. A marker file
+  Oxigraph's bulk loader, in few calls however many parts it is given in. A marker file
   (``cityculture-loading`` in the store directory, naming the graph) is written and synced
   before and removed after; if the process dies in between, the next open finds the marker
   and removes the half-loaded graph. A small graph (:data:`SMALL_GRAPH_BYTES`) is loaded in
@@ -50,6 +50,8 @@ LOADING_SUFFIX = "#loading"
 HIDDEN_SUFFIXES = (STAGING_SUFFIX, LOADING_SUFFIX)
 LOADING_MARKER = "cityculture-loading"
 """The marker file, in the store directory, naming the graphs being bulk-loaded (one per line)."""
+BULK_CALL_BYTES = 128 << 20
+"""About how many bytes of N-Triples parts one call of the bulk loader reads (whole parts)."""
 SMALL_GRAPH_BYTES = 1 << 20
 """A new graph given as one document of at most this many bytes is loaded in a transaction."""
 
@@ -227,22 +229,27 @@ class OxigraphBackend:
             self._store.flush()
 
     def _bulk_load(self, ntriples: bytes | Iterable[bytes], graph: ox.NamedNode) -> None:
-        """Bulk-load N-Triples, whole or in parts, into ``graph`` in one call of the loader.
+        """Bulk-load N-Triples, whole or in parts, into ``graph``: parts joined in few calls.
 
-        One call, rather than one per part: each call of Oxigraph's bulk loader writes and
-        ingests its own sorted files, which then have to be merged.
+        Parts are read by one call of the loader up to :data:`BULK_CALL_BYTES`: each call
+        of Oxigraph's bulk loader writes and ingests its own sorted files, which then have
+        to be merged, but the loader's memory grows with what one call reads.
         """
         if isinstance(ntriples, bytes):
             self._store.bulk_load(input=ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
             return
-        reader = _PartsReader(iter(ntriples))
-        try:
-            self._store.bulk_load(input=io.BufferedReader(reader, 1 << 20),
-                                  format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        except BaseException:
-            if reader.error is not None:  # what went wrong was making the parts, not loading
-                raise reader.error from None
-            raise
+        parts = iter(ntriples)
+        while True:
+            reader = _PartsReader(parts, BULK_CALL_BYTES)
+            try:
+                self._store.bulk_load(input=io.BufferedReader(reader, 1 << 20),
+                                      format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            except BaseException:
+                if reader.error is not None:  # what went wrong was making the parts
+                    raise reader.error from None
+                raise
+            if reader.exhausted:
+                return
 
     def _load_new_graph(self, name: ox.NamedNode, parts: bytes | Iterable[bytes]) -> None:
         """Bulk-load a graph that does not exist yet, named in a marker file meanwhile.
@@ -285,15 +292,20 @@ class OxigraphBackend:
 class _PartsReader(io.RawIOBase):
     """A binary file over parts of bytes, taken from their iterator as the reader gets to them.
 
+    It ends after the part that reaches ``limit`` bytes (or after the last part).
+
     An exception raised while making a part is kept in :attr:`error` (the loader that reads
     reports it as an I/O error of its own).
     """
 
-    def __init__(self, parts: Iterator[bytes]) -> None:
+    def __init__(self, parts: Iterator[bytes], limit: int) -> None:
         super().__init__()
         self._parts = parts
         self._part = memoryview(b"")
+        self._left = limit
         self.error: BaseException | None = None
+        self.exhausted = False
+        """The parts have all been read (else the reader stopped at ``limit`` bytes)."""
 
     def readable(self) -> bool:
         """Tell that the reader can be read (it can)."""
@@ -302,14 +314,18 @@ class _PartsReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         """Copy the next bytes into ``buffer``; return how many (0 at the end)."""
         while not self._part:
+            if self._left <= 0:  # whole parts only: the next call goes on from here
+                return 0
             try:
                 part = next(self._parts, None)
             except BaseException as exc:
                 self.error = exc
                 raise
             if part is None:
+                self.exhausted = True
                 return 0
             self._part = memoryview(part)
+            self._left -= len(part)
         size = min(len(buffer), len(self._part))
         buffer[:size] = self._part[:size]
         self._part = self._part[size:]
