@@ -401,25 +401,23 @@ def _run_jobs(jobs: list[tuple[str, list[str]]], write: Callable[[tuple[str, lis
     :class:`SiteFiles` record, so the site and its manifest are those one process writes.
     """
     chunks = _chunks(jobs)
-    files = writer.files
-    written, produced, rewritten = writer.written, files.produced, files.rewritten
+    written = writer.written
 
-    def chunk(number: int) -> tuple[list[str], list[str], list[str]]:
+    def chunk(number: int) -> list[str]:
         start, end = chunks[number]
-        writer.written, files.produced, files.rewritten = [], set(), []
+        writer.written = []
         for job in jobs[start:end]:
             write(job)
-        return writer.written, sorted(files.produced), files.rewritten
+        return writer.written
 
     try:
-        with ForkedMap(chunk, len(chunks), workers) as results:
-            for number, (paths, made, changed) in enumerate(results):
-                written.extend(paths)
-                produced.update(made)
-                rewritten.extend(changed)
+        with _file_writing_jobs(chunk, list(range(len(chunks))), writer.files,
+                                workers) as results:
+            for number, result in enumerate(results):
+                written.extend(_recorded(writer.files, result))
                 report(chunks[number][1])
     finally:
-        writer.written, files.produced, files.rewritten = written, produced, rewritten
+        writer.written = written
 
 
 def _write_page(source: SiteSource, writer: PageWriter, index: SiteIndex, iri: str, *,

@@ -92,7 +92,8 @@ class SiteSource:
         lines: set[bytes] = set()
         if graphs is None:
             default = ox.DefaultGraph()
-            if next(iter(self.store.quads_for_pattern(None, None, None, default)), None):
+            if next(iter(self.store.quads_for_pattern(None, None, None, default)),
+                    None) is not None:
                 return sorted({f"{q} .".encode() for q in self.quads()})  # not told by text
             data = self.store.dump(format=ox.RdfFormat.N_QUADS) or b""
             model_ends = tuple(f" <{graph}> .".encode() for graph in model)

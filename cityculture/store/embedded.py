@@ -141,8 +141,10 @@ class OxigraphBackend:
     def replace_graph(self, graph: str, ntriples: NTriples) -> None:
         """Replace the content of one named graph atomically with N-Triples data.
 
-        ``ntriples``: bytes, or parts of N-Triples (each whole lines) read as one document as
-        the loader takes them: a large graph given in parts is never held whole as text.
+        ``ntriples``: bytes, or parts of N-Triples (each whole lines) read as the loader takes
+        them: a large graph given in parts is never held whole as text. As the store
+        interface asks, no blank-node label is used in two parts (parts may be read by
+        different calls of the loader, each its own document).
 
         :raises InvalidRDFError: the data do not parse (the store is left as it was).
         """
@@ -205,8 +207,8 @@ class OxigraphBackend:
     def _replace(self, name: ox.NamedNode, ntriples: bytes | Iterable[bytes]) -> None:
         """Replace one named graph: load a new one, or swap a staging graph in.
 
-        The parts are one document (a blank-node label names one node in all of them), read
-        one part at a time as the loader takes them.
+        The parts are read one at a time as the loader takes them, in calls of
+        :data:`BULK_CALL_BYTES` (each call parses its own document).
 
         :raises SyntaxError: the data do not parse (the store is left as it was).
         """

@@ -61,8 +61,8 @@ Bindings = Mapping[str, Identifier] | None
 NTriples = bytes | Iterable[bytes]
 """N-Triples for :meth:`Backend.replace_graph`: one document, or parts of whole lines. A
 blank node is written whole within one part, and no label is used in two parts: the embedded
-store loads each part as its own document (its blank nodes apart from every other part's),
-the other backends join the parts into one."""
+store may load parts in separate documents (its bulk loader's calls), the other backends join
+the parts into one."""
 
 
 class InvalidRDFError(ValueError):
